@@ -1,0 +1,124 @@
+/* stsdane check DOMAIN...: evaluate domains concurrently, print in order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cli/commands.h"
+#include "cli/exit_status.h"
+#include "cli/options.h"
+#include "cli/render_text.h"
+#include "core/result_json.h"
+
+typedef struct check_run {
+  struct event_base *base;
+  sd_domain_result **results;
+  size_t count;
+  size_t done;
+} check_run;
+
+typedef struct check_slot {
+  check_run *run;
+  size_t index;
+} check_slot;
+
+static void on_result(sd_domain_result *r, void *arg) {
+  check_slot *slot = arg;
+  slot->run->results[slot->index] = r;
+  /* Stop the loop as soon as every domain is in: idle DNS or HTTP
+   * connections must not keep a finished check waiting. */
+  if (++slot->run->done == slot->run->count) event_base_loopexit(slot->run->base, NULL);
+}
+
+static void print_help(void) {
+  printf("usage: stsdane check [OPTIONS] DOMAIN...\n\n"
+         "Evaluates each domain and tells, per kind of sender, what happens to mail\n"
+         "sent to it today, what is broken and how to fix it.\n\n%s", sd_cli_options_help());
+}
+
+static int use_color(const sd_cli_options *o) {
+  if (o->color == SD_COLOR_ALWAYS) return 1;
+  if (o->color == SD_COLOR_NEVER) return 0;
+  return isatty(STDOUT_FILENO);
+}
+
+static int parse_args(int argc, char **argv, sd_cli_options *o) {
+  struct option longopts[64];
+  memcpy(longopts, sd_engine_long_options, sd_engine_long_option_count * sizeof(struct option));
+  longopts[sd_engine_long_option_count] = (struct option){"help", no_argument, NULL, 'h'};
+  longopts[sd_engine_long_option_count + 1] = (struct option){0, 0, 0, 0};
+  int opt;
+  optind = 1;
+  while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    if (opt == 'h') {
+      print_help();
+      exit(0);
+    }
+    int handled = sd_cli_options_handle(o, opt, optarg);
+    if (handled <= 0) {
+      if (handled == 0) fprintf(stderr, "stsdane check: see 'stsdane check --help'\n");
+      return -1;
+    }
+  }
+  if (optind >= argc) {
+    fprintf(stderr, "stsdane check: name at least one domain, e.g. 'stsdane check example.org'\n");
+    return -1;
+  }
+  return optind;
+}
+
+static int print_results(const check_run *run, const sd_cli_options *o) {
+  int status = SD_EXIT_OK;
+  sd_json_options jo = {.include_pem = o->include_pem};
+  int color = use_color(o);
+  for (size_t i = 0; i < run->count; i++) {
+    const sd_domain_result *r = run->results[i];
+    if (!r) continue;
+    if (o->json) {
+      char *line = sd_result_to_json_line(r, &jo);
+      if (line) printf("%s\n", line);
+      free(line);
+    } else {
+      sd_render_text(stdout, r, color);
+    }
+    status = sd_exit_status_combine(status, r->invalid_domain ? SD_EXIT_AT_RISK : sd_exit_status_for(r));
+  }
+  return status;
+}
+
+int sd_cmd_check(int argc, char **argv) {
+  sd_cli_options o;
+  sd_cli_options_init(&o);
+  int first = parse_args(argc, argv, &o);
+  if (first < 0) return SD_EXIT_USAGE;
+  struct event_base *base = event_base_new();
+  char err[512] = "";
+  sd_engine *engine = base ? sd_engine_new(base, &o.engine, err, sizeof(err)) : NULL;
+  if (!engine) {
+    fprintf(stderr, "stsdane check: %s\n", err[0] ? err : "cannot create the event loop");
+    if (base) event_base_free(base);
+    return SD_EXIT_USAGE;
+  }
+  check_run run = {.base = base, .count = (size_t)(argc - first)};
+  run.results = calloc(run.count, sizeof(*run.results));
+  check_slot *slots = calloc(run.count, sizeof(*slots));
+  for (size_t i = 0; run.results && slots && i < run.count; i++) {
+    slots[i] = (check_slot){&run, i};
+    if (sd_evaluate(engine, argv[first + (int)i], on_result, &slots[i]) != 0) run.done++;
+  }
+  event_base_dispatch(base);
+  int status = print_results(&run, &o);
+  for (size_t i = 0; i < run.count; i++)
+    if (run.results[i]) {
+      sd_domain_result_free(run.results[i]);
+      free(run.results[i]);
+    }
+  free(run.results);
+  free(slots);
+  sd_engine_free(engine);
+  event_base_free(base);
+  if (o.engine.dns.query_log) fclose(o.engine.dns.query_log);
+  return status;
+}

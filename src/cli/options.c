@@ -1,0 +1,160 @@
+#include "cli/options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct option sd_engine_long_options[] = {
+    {"resolver", required_argument, NULL, OPT_RESOLVER},
+    {"trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"recursive", no_argument, NULL, OPT_RECURSIVE},
+    {"root-hints", required_argument, NULL, OPT_ROOT_HINTS},
+    {"ehlo", required_argument, NULL, OPT_EHLO},
+    {"dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT},
+    {"smtp-timeout", required_argument, NULL, OPT_SMTP_TIMEOUT},
+    {"https-timeout", required_argument, NULL, OPT_HTTPS_TIMEOUT},
+    {"no-smtp", no_argument, NULL, OPT_NO_SMTP},
+    {"no-https", no_argument, NULL, OPT_NO_HTTPS},
+    {"smtp-port", required_argument, NULL, OPT_SMTP_PORT},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"per-address", required_argument, NULL, OPT_PER_ADDRESS},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"query-log", required_argument, NULL, OPT_QUERY_LOG},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"pem", no_argument, NULL, OPT_PEM},
+    {"color", required_argument, NULL, OPT_COLOR},
+};
+const size_t sd_engine_long_option_count = sizeof(sd_engine_long_options) / sizeof(sd_engine_long_options[0]);
+
+static const char *env_or_null(const char *name) {
+  const char *v = getenv(name);
+  return v && *v ? v : NULL;
+}
+
+void sd_cli_options_init(sd_cli_options *o) {
+  memset(o, 0, sizeof(*o));
+  sd_engine_options *e = &o->engine;
+  e->dns.resolver = env_or_null("STSDANE_RESOLVER");
+  e->dns.trust_anchor_file = env_or_null("STSDANE_TRUST_ANCHOR");
+  e->dns.root_hints_file = env_or_null("STSDANE_ROOT_HINTS");
+  e->dns.recursive = env_or_null("STSDANE_RECURSIVE") != NULL;
+  e->dns.timeout_ms = 5000;
+  e->ca_file = env_or_null("STSDANE_CA_FILE");
+  e->probe.ehlo_name = env_or_null("STSDANE_EHLO");
+  e->probe.connect_timeout_ms = 10000;
+  e->probe.command_timeout_ms = 30000;
+  e->probe.tls_timeout_ms = 30000;
+  e->probe.total_timeout_ms = 60000;
+  e->fetch.timeout_ms = 60000;
+  e->fetch.connect_timeout_ms = 10000;
+  e->smtp_port = 25;
+  const char *nc = env_or_null("NO_COLOR");
+  o->color = nc ? SD_COLOR_NEVER : SD_COLOR_AUTO;
+}
+
+int sd_parse_number(const char *option, const char *text, double min, double max, double *out) {
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (errno || end == text || *end || v < min || v > max) {
+    fprintf(stderr, "stsdane: --%s wants a number from %g to %g, not '%s'\n", option, min, max, text);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static int set_timeout_ms(const char *option, const char *arg, int *field) {
+  double s;
+  if (sd_parse_number(option, arg, 0.1, 3600, &s) != 0) return -1;
+  *field = (int)(s * 1000);
+  return 1;
+}
+
+static int set_probe_timeout(sd_engine_options *e, const char *arg) {
+  double s;
+  if (sd_parse_number("smtp-timeout", arg, 0.1, 3600, &s) != 0) return -1;
+  int ms = (int)(s * 1000);
+  e->probe.connect_timeout_ms = ms < e->probe.connect_timeout_ms ? ms : e->probe.connect_timeout_ms;
+  e->probe.command_timeout_ms = ms;
+  e->probe.tls_timeout_ms = ms;
+  e->probe.total_timeout_ms = 2 * ms;
+  return 1;
+}
+
+int sd_cli_options_handle(sd_cli_options *o, int opt, const char *arg) {
+  sd_engine_options *e = &o->engine;
+  double v;
+  switch (opt) {
+  case OPT_RESOLVER: e->dns.resolver = arg; return 1;
+  case OPT_TRUST_ANCHOR: e->dns.trust_anchor_file = arg; return 1;
+  case OPT_CA_FILE: e->ca_file = arg; return 1;
+  case OPT_RECURSIVE: e->dns.recursive = 1; return 1;
+  case OPT_ROOT_HINTS: e->dns.root_hints_file = arg; return 1;
+  case OPT_EHLO: e->probe.ehlo_name = arg; return 1;
+  case OPT_DNS_TIMEOUT: return set_timeout_ms("dns-timeout", arg, &e->dns.timeout_ms);
+  case OPT_SMTP_TIMEOUT: return set_probe_timeout(e, arg);
+  case OPT_HTTPS_TIMEOUT: return set_timeout_ms("https-timeout", arg, &e->fetch.timeout_ms);
+  case OPT_NO_SMTP: e->no_smtp = 1; return 1;
+  case OPT_NO_HTTPS: e->no_https = 1; return 1;
+  case OPT_SMTP_PORT:
+    if (sd_parse_number("smtp-port", arg, 1, 65535, &v) != 0) return -1;
+    e->smtp_port = (uint16_t)v;
+    return 1;
+  case OPT_RATE:
+    if (sd_parse_number("rate", arg, 0, 1e6, &v) != 0) return -1;
+    e->probe.rate = v;
+    return 1;
+  case OPT_PER_ADDRESS:
+    if (sd_parse_number("per-address", arg, 1, 1000, &v) != 0) return -1;
+    e->probe.per_address_limit = (int)v;
+    return 1;
+  case OPT_RETRIES:
+    if (sd_parse_number("retries", arg, 0, 10, &v) != 0) return -1;
+    e->probe.retries = (int)v;
+    return 1;
+  case OPT_QUERY_LOG:
+    e->dns.query_log = fopen(arg, "w");
+    if (!e->dns.query_log) {
+      fprintf(stderr, "stsdane: cannot write the query log %s: %s\n", arg, strerror(errno));
+      return -1;
+    }
+    return 1;
+  case OPT_JSON: o->json = 1; return 1;
+  case OPT_PEM: o->include_pem = 1; return 1;
+  case OPT_COLOR:
+    if (strcmp(arg, "auto") == 0) o->color = SD_COLOR_AUTO;
+    else if (strcmp(arg, "always") == 0) o->color = SD_COLOR_ALWAYS;
+    else if (strcmp(arg, "never") == 0) o->color = SD_COLOR_NEVER;
+    else {
+      fprintf(stderr, "stsdane: --color wants auto, always or never, not '%s'\n", arg);
+      return -1;
+    }
+    return 1;
+  default: return 0;
+  }
+}
+
+const char *sd_cli_options_help(void) {
+  return "Measurement options (defaults from the environment in brackets):\n"
+         "  --resolver ADDR       stub resolver address [STSDANE_RESOLVER; /etc/resolv.conf]\n"
+         "  --trust-anchor FILE   DNSSEC root trust anchor, zone-file format [STSDANE_TRUST_ANCHOR; built-in]\n"
+         "  --recursive           resolve from the root instead of through a stub resolver\n"
+         "  --root-hints FILE     root hints for --recursive [STSDANE_ROOT_HINTS]\n"
+         "  --ca-file FILE        trusted WebPKI roots, PEM [STSDANE_CA_FILE; system store]\n"
+         "  --ehlo NAME           name sent in EHLO [STSDANE_EHLO; stsdane.invalid]\n"
+         "  --dns-timeout S       per DNS query (5)\n"
+         "  --smtp-timeout S      per SMTP step (30)\n"
+         "  --https-timeout S     policy fetch (60)\n"
+         "  --no-smtp, --no-https skip SMTP probes / policy fetches\n"
+         "  --rate N              new SMTP connections per second overall (unlimited)\n"
+         "  --per-address N       concurrent SMTP connections per address (2)\n"
+         "  --retries N           retries for transient SMTP failures (0)\n"
+         "  --query-log FILE      write every DNS query sent (dnsperf format)\n"
+         "Output options:\n"
+         "  --json                one JSON object per domain and line\n"
+         "  --pem                 include certificate chains as PEM in JSON\n"
+         "  --color WHEN          auto, always or never (NO_COLOR is honoured)\n";
+}

@@ -1,0 +1,42 @@
+/* Command-line options shared by the subcommands, with defaults from the
+ * environment (STSDANE_RESOLVER, STSDANE_TRUST_ANCHOR, STSDANE_CA_FILE, ...). */
+#ifndef SD_CLI_OPTIONS_H
+#define SD_CLI_OPTIONS_H
+
+#include <getopt.h>
+
+#include "core/engine.h"
+
+enum { SD_EXIT_OK = 0, SD_EXIT_WARNINGS = 1, SD_EXIT_AT_RISK = 2, SD_EXIT_USAGE = 3, SD_EXIT_INCOMPLETE = 4 };
+
+typedef enum sd_color { SD_COLOR_AUTO, SD_COLOR_ALWAYS, SD_COLOR_NEVER } sd_color;
+
+typedef struct sd_cli_options {
+  sd_engine_options engine;
+  int json;
+  int include_pem;
+  sd_color color;
+} sd_cli_options;
+
+/* Option ids above the ASCII range for long-only options. */
+enum {
+  OPT_RESOLVER = 1000, OPT_TRUST_ANCHOR, OPT_CA_FILE, OPT_RECURSIVE, OPT_ROOT_HINTS, OPT_EHLO,
+  OPT_DNS_TIMEOUT, OPT_SMTP_TIMEOUT, OPT_HTTPS_TIMEOUT, OPT_NO_SMTP, OPT_NO_HTTPS, OPT_SMTP_PORT,
+  OPT_JSON, OPT_PEM, OPT_COLOR, OPT_RATE, OPT_PER_ADDRESS, OPT_RETRIES, OPT_QUERY_LOG,
+  OPT__ENGINE_LAST
+};
+
+/* The getopt_long table of engine options; each command appends its own. */
+extern const struct option sd_engine_long_options[];
+extern const size_t sd_engine_long_option_count;
+
+void sd_cli_options_init(sd_cli_options *o);
+/* Handles one engine option; 1 when handled, 0 when not ours, -1 on a bad value
+ * (message printed). */
+int sd_cli_options_handle(sd_cli_options *o, int opt, const char *arg);
+/* Help text for the engine options. */
+const char *sd_cli_options_help(void);
+/* Parses a number within [min, max]; -1 with a message naming the option. */
+int sd_parse_number(const char *option, const char *text, double min, double max, double *out);
+
+#endif

@@ -1,0 +1,50 @@
+#include "core/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void apply_defaults(sd_engine_options *o) {
+  if (!o->smtp_port) o->smtp_port = 25;
+  if (!o->max_mx) o->max_mx = 16;
+  if (!o->max_addrs) o->max_addrs = 8;
+  if (!o->fetch.ca_file) o->fetch.ca_file = o->ca_file;
+}
+
+sd_engine *sd_engine_new(struct event_base *base, const sd_engine_options *options, char *err, size_t err_len) {
+  sd_engine *en = calloc(1, sizeof(*en));
+  if (!en) {
+    snprintf(err, err_len, "out of memory");
+    return NULL;
+  }
+  en->base = base;
+  en->options = *options;
+  apply_defaults(&en->options);
+  en->trust = sd_trust_store_load(en->options.ca_file, err, err_len);
+  if (!en->trust) goto fail;
+  en->dns = sd_dns_new(base, &en->options.dns, err, err_len);
+  if (!en->dns) goto fail;
+  en->fetcher = sd_fetcher_new(base, &en->options.fetch);
+  if (!en->fetcher) {
+    snprintf(err, err_len, "cannot set up the HTTPS policy fetcher (libcurl)");
+    goto fail;
+  }
+  en->prober = sd_prober_new(base, &en->options.probe);
+  if (!en->prober) {
+    snprintf(err, err_len, "cannot set up the SMTP prober");
+    goto fail;
+  }
+  return en;
+fail:
+  sd_engine_free(en);
+  return NULL;
+}
+
+void sd_engine_free(sd_engine *en) {
+  if (!en) return;
+  sd_prober_free(en->prober);
+  sd_fetcher_free(en->fetcher);
+  sd_dns_free(en->dns);
+  if (en->trust) X509_STORE_free(en->trust);
+  free(en);
+}

@@ -1,0 +1,54 @@
+/*
+ * The engine: one event loop and the shared services every domain
+ * evaluation uses (DNS with its cache, the policy fetcher, the SMTP prober
+ * with its probe cache, the trust store). A scan creates one engine and
+ * evaluates many domains on it concurrently.
+ */
+#ifndef SD_CORE_ENGINE_H
+#define SD_CORE_ENGINE_H
+
+#include <stdint.h>
+
+#include <openssl/x509_vfy.h>
+
+#include "core/result.h"
+#include "dns/dns.h"
+#include "mtasts/fetch.h"
+#include "smtp/probe.h"
+
+struct event_base;
+
+typedef struct sd_engine_options {
+  sd_dns_options dns;
+  sd_fetch_options fetch;
+  sd_probe_options probe;
+  const char *ca_file;   /* WebPKI roots for MX certificates (and the fetch); NULL: system */
+  int no_smtp;           /* DNS (and HTTPS) only */
+  int no_https;          /* no policy fetch */
+  uint16_t smtp_port;    /* default 25 */
+  size_t max_mx;         /* MX hosts evaluated per domain; default 16 */
+  size_t max_addrs;      /* addresses probed per MX host; default 8 */
+} sd_engine_options;
+
+typedef struct sd_engine {
+  struct event_base *base;
+  sd_engine_options options;
+  sd_dns *dns;
+  sd_fetcher *fetcher;
+  sd_prober *prober;
+  X509_STORE *trust;
+} sd_engine;
+
+/* NULL on failure with the reason in err. */
+sd_engine *sd_engine_new(struct event_base *base, const sd_engine_options *options, char *err, size_t err_len);
+void sd_engine_free(sd_engine *engine);
+
+/* Called once per domain with a result the callee owns (free it with
+ * sd_domain_result_free). */
+typedef void (*sd_domain_cb)(sd_domain_result *result, void *arg);
+
+/* Starts evaluating one domain (input as given by the user; invalid names
+ * come back as a result with an invalid-domain finding). 0 on success. */
+int sd_evaluate(sd_engine *engine, const char *input, sd_domain_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,130 @@
+#include "dns/cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/str.h"
+
+static uint64_t key_hash(const char *name, uint16_t type) {
+  uint64_t h = 1469598103934665603ULL ^ type; /* FNV-1a over the lower-cased name */
+  for (const char *p = name; *p; p++) {
+    char c = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
+    h = (h ^ (uint8_t)c) * 1099511628211ULL;
+  }
+  return h;
+}
+
+int sd_dns_cache_init(sd_dns_cache *cache, size_t capacity) {
+  memset(cache, 0, sizeof(*cache));
+  cache->capacity = capacity;
+  cache->bucket_count = 1024;
+  cache->buckets = calloc(cache->bucket_count, sizeof(*cache->buckets));
+  return cache->buckets ? 0 : -1;
+}
+
+static void grow(sd_dns_cache *cache) {
+  size_t n = cache->bucket_count * 2;
+  sd_dns_cache_entry **b = calloc(n, sizeof(*b));
+  if (!b) return; /* keep the old table: slower, still correct */
+  for (size_t i = 0; i < cache->bucket_count; i++) {
+    sd_dns_cache_entry *e = cache->buckets[i];
+    while (e) {
+      sd_dns_cache_entry *next = e->bucket_next;
+      e->bucket_next = b[e->hash & (n - 1)];
+      b[e->hash & (n - 1)] = e;
+      e = next;
+    }
+  }
+  free(cache->buckets);
+  cache->buckets = b;
+  cache->bucket_count = n;
+}
+
+sd_dns_cache_entry *sd_dns_cache_get(sd_dns_cache *cache, const char *name, uint16_t type, int *created) {
+  uint64_t h = key_hash(name, type);
+  *created = 0;
+  for (sd_dns_cache_entry *e = cache->buckets[h & (cache->bucket_count - 1)]; e; e = e->bucket_next)
+    if (e->hash == h && e->answer.qtype == type && sd_strcaseeq(e->answer.qname, name)) return e;
+  sd_dns_cache_entry *e = calloc(1, sizeof(*e));
+  if (!e || !(e->answer.qname = sd_strdup(name))) {
+    free(e);
+    return NULL;
+  }
+  sd_str_lower(e->answer.qname);
+  e->answer.qtype = type;
+  e->hash = h;
+  if (cache->count >= cache->bucket_count) grow(cache);
+  size_t slot = h & (cache->bucket_count - 1);
+  e->bucket_next = cache->buckets[slot];
+  cache->buckets[slot] = e;
+  cache->count++;
+  *created = 1;
+  return e;
+}
+
+void sd_dns_cache_completed(sd_dns_cache *cache, sd_dns_cache_entry *e) {
+  e->fifo_next = NULL;
+  if (cache->fifo_tail)
+    cache->fifo_tail->fifo_next = e;
+  else
+    cache->fifo_head = e;
+  cache->fifo_tail = e;
+}
+
+void sd_dns_cache_hold(sd_dns_cache_entry *e) { e->holds++; }
+void sd_dns_cache_release(sd_dns_cache_entry *e) { e->holds--; }
+
+void sd_dns_answer_clear(sd_dns_answer *a) {
+  for (size_t i = 0; i < a->count; i++) {
+    free(a->records[i].owner);
+    free(a->records[i].target);
+    free(a->records[i].text);
+    free(a->records[i].rdata);
+  }
+  free(a->records);
+  for (size_t i = 0; i < a->cname_count; i++) free(a->cnames[i]);
+  free(a->cnames);
+  free(a->qname);
+  free(a->error);
+  memset(a, 0, sizeof(*a));
+}
+
+static void unlink_bucket(sd_dns_cache *cache, sd_dns_cache_entry *e) {
+  sd_dns_cache_entry **pp = &cache->buckets[e->hash & (cache->bucket_count - 1)];
+  while (*pp && *pp != e) pp = &(*pp)->bucket_next;
+  if (*pp) *pp = e->bucket_next;
+  cache->count--;
+}
+
+void sd_dns_cache_trim(sd_dns_cache *cache) {
+  /* Entries at the head that are still held stop the trim: they are few and
+   * short-lived (one loop iteration), so the next trim gets them. */
+  while (cache->count > cache->capacity && cache->fifo_head && cache->fifo_head->holds == 0 &&
+         !cache->fifo_head->waiters) {
+    sd_dns_cache_entry *e = cache->fifo_head;
+    cache->fifo_head = e->fifo_next;
+    if (!cache->fifo_head) cache->fifo_tail = NULL;
+    unlink_bucket(cache, e);
+    sd_dns_answer_clear(&e->answer);
+    free(e);
+  }
+}
+
+void sd_dns_cache_destroy(sd_dns_cache *cache) {
+  for (size_t i = 0; cache->buckets && i < cache->bucket_count; i++) {
+    sd_dns_cache_entry *e = cache->buckets[i];
+    while (e) {
+      sd_dns_cache_entry *next = e->bucket_next;
+      for (sd_dns_waiter *w = e->waiters; w;) {
+        sd_dns_waiter *wn = w->next;
+        free(w);
+        w = wn;
+      }
+      sd_dns_answer_clear(&e->answer);
+      free(e);
+      e = next;
+    }
+  }
+  free(cache->buckets);
+  memset(cache, 0, sizeof(*cache));
+}

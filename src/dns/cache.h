@@ -1,0 +1,54 @@
+/*
+ * The answer cache behind sd_dns: (name, type) -> answer, with lookups in
+ * flight merged. Bounded: beyond its capacity the oldest completed answers
+ * that nobody holds are dropped.
+ */
+#ifndef SD_DNS_CACHE_H
+#define SD_DNS_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/dns.h"
+
+typedef struct sd_dns_cache_entry sd_dns_cache_entry;
+
+typedef struct sd_dns_waiter {
+  sd_dns_cb cb;
+  void *arg;
+  sd_dns_cache_entry *entry;
+  struct sd_dns_waiter *next;
+} sd_dns_waiter;
+
+struct sd_dns_cache_entry {
+  sd_dns_answer answer;          /* qname/qtype are the key */
+  uint64_t hash;
+  int pending;                   /* lookup in flight */
+  int holds;                     /* deliveries scheduled that still read the answer */
+  void *owner;                   /* the sd_dns */
+  sd_dns_waiter *waiters;
+  sd_dns_cache_entry *bucket_next;
+  sd_dns_cache_entry *fifo_next; /* completed entries, oldest first */
+};
+
+typedef struct sd_dns_cache {
+  sd_dns_cache_entry **buckets;
+  size_t bucket_count;
+  size_t count;
+  size_t capacity;
+  sd_dns_cache_entry *fifo_head, *fifo_tail;
+} sd_dns_cache;
+
+int sd_dns_cache_init(sd_dns_cache *cache, size_t capacity);
+/* Finds or creates the entry for (name, type); *created tells which. */
+sd_dns_cache_entry *sd_dns_cache_get(sd_dns_cache *cache, const char *name, uint16_t type, int *created);
+/* The entry's lookup finished: it becomes evictable, oldest first. */
+void sd_dns_cache_completed(sd_dns_cache *cache, sd_dns_cache_entry *e);
+void sd_dns_cache_hold(sd_dns_cache_entry *e);
+void sd_dns_cache_release(sd_dns_cache_entry *e);
+/* Drops the oldest unused completed entries while over capacity. */
+void sd_dns_cache_trim(sd_dns_cache *cache);
+void sd_dns_answer_clear(sd_dns_answer *a);
+void sd_dns_cache_destroy(sd_dns_cache *cache);
+
+#endif

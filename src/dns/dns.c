@@ -1,0 +1,483 @@
+#include "dns/dns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <getdns/getdns.h>
+#include <getdns/getdns_ext_libevent.h>
+#include <getdns/getdns_extra.h>
+
+#include "dns/cache.h"
+#include "util/str.h"
+
+struct sd_dns {
+  struct event_base *base;
+  getdns_context *context;
+  getdns_dict *extensions;
+  sd_dns_cache cache;
+  FILE *query_log;
+  size_t queries_sent;
+  size_t cache_hits;
+  int closing; /* sd_dns_free is cancelling lookups: deliver nothing */
+};
+
+const char *sd_dnssec_name(sd_dnssec s) {
+  switch (s) {
+  case SD_DNSSEC_SECURE: return "secure";
+  case SD_DNSSEC_INSECURE: return "insecure";
+  case SD_DNSSEC_BOGUS: return "bogus";
+  default: return "indeterminate";
+  }
+}
+
+const char *sd_lookup_name(sd_lookup s) {
+  switch (s) {
+  case SD_LOOKUP_OK: return "ok";
+  case SD_LOOKUP_NXDOMAIN: return "nxdomain";
+  case SD_LOOKUP_NODATA: return "nodata";
+  default: return "error";
+  }
+}
+
+const char *sd_rr_type_name(uint16_t type) {
+  switch (type) {
+  case SD_RR_A: return "A";
+  case SD_RR_NS: return "NS";
+  case SD_RR_CNAME: return "CNAME";
+  case SD_RR_SOA: return "SOA";
+  case SD_RR_MX: return "MX";
+  case SD_RR_TXT: return "TXT";
+  case SD_RR_AAAA: return "AAAA";
+  case SD_RR_DS: return "DS";
+  case SD_RR_RRSIG: return "RRSIG";
+  case SD_RR_DNSKEY: return "DNSKEY";
+  case SD_RR_TLSA: return "TLSA";
+  default: return "TYPE?";
+  }
+}
+
+/* ---- context setup ----------------------------------------------------- */
+
+static int address_dict(const char *text, getdns_dict **out) {
+  uint8_t raw[16];
+  getdns_bindata type = {4, (uint8_t *)"IPv4"};
+  getdns_bindata data = {4, raw};
+  if (inet_pton(AF_INET, text, raw) != 1) {
+    if (inet_pton(AF_INET6, text, raw) != 1) return -1;
+    type = (getdns_bindata){4, (uint8_t *)"IPv6"};
+    data.size = 16;
+  }
+  getdns_dict *d = getdns_dict_create();
+  if (!d) return -1;
+  getdns_dict_set_bindata(d, "address_type", &type);
+  getdns_dict_set_bindata(d, "address_data", &data);
+  *out = d;
+  return 0;
+}
+
+static int set_upstream(getdns_context *ctx, const char *resolver, char *err, size_t err_len) {
+  getdns_dict *addr = NULL;
+  if (address_dict(resolver, &addr) != 0) {
+    snprintf(err, err_len, "resolver '%s' is not an IPv4 or IPv6 address", resolver);
+    return -1;
+  }
+  getdns_list *list = getdns_list_create();
+  getdns_list_set_dict(list, 0, addr);
+  getdns_return_t rc = getdns_context_set_upstream_recursive_servers(ctx, list);
+  getdns_list_destroy(list);
+  getdns_dict_destroy(addr);
+  if (rc != GETDNS_RETURN_GOOD) {
+    snprintf(err, err_len, "cannot use resolver %s: %s", resolver, getdns_get_errorstr_by_id(rc));
+    return -1;
+  }
+  return 0;
+}
+
+static getdns_list *read_rr_file(const char *path, char *err, size_t err_len) {
+  FILE *fp = fopen(path, "r");
+  if (!fp) {
+    snprintf(err, err_len, "cannot open %s: %s", path, strerror(errno));
+    return NULL;
+  }
+  getdns_list *rrs = NULL;
+  getdns_return_t rc = getdns_fp2rr_list(fp, &rrs, ".", 3600);
+  fclose(fp);
+  size_t n = 0;
+  if (rc != GETDNS_RETURN_GOOD || getdns_list_get_length(rrs, &n) != GETDNS_RETURN_GOOD || n == 0) {
+    snprintf(err, err_len, "%s holds no resource records in zone-file format", path);
+    getdns_list_destroy(rrs);
+    return NULL;
+  }
+  return rrs;
+}
+
+static int set_trust_anchor(getdns_context *ctx, const char *path, char *err, size_t err_len) {
+  getdns_list *rrs = read_rr_file(path, err, err_len);
+  if (!rrs) return -1;
+  getdns_return_t rc = getdns_context_set_dnssec_trust_anchors(ctx, rrs);
+  getdns_list_destroy(rrs);
+  if (rc != GETDNS_RETURN_GOOD) {
+    snprintf(err, err_len, "trust anchor %s rejected: %s", path, getdns_get_errorstr_by_id(rc));
+    return -1;
+  }
+  return 0;
+}
+
+/* Root hints are NS/A/AAAA records; getdns wants the addresses. */
+static int set_root_hints(getdns_context *ctx, const char *path, char *err, size_t err_len) {
+  getdns_list *rrs = read_rr_file(path, err, err_len);
+  if (!rrs) return -1;
+  getdns_list *addrs = getdns_list_create();
+  size_t n = 0, used = 0;
+  getdns_list_get_length(rrs, &n);
+  for (size_t i = 0; i < n; i++) {
+    getdns_dict *rr = NULL;
+    getdns_bindata *ip = NULL;
+    if (getdns_list_get_dict(rrs, i, &rr) != GETDNS_RETURN_GOOD) continue;
+    if (getdns_dict_get_bindata(rr, "/rdata/ipv4_address", &ip) != GETDNS_RETURN_GOOD &&
+        getdns_dict_get_bindata(rr, "/rdata/ipv6_address", &ip) != GETDNS_RETURN_GOOD)
+      continue;
+    char *text = getdns_display_ip_address(ip);
+    getdns_dict *addr = NULL;
+    if (text && address_dict(text, &addr) == 0) {
+      getdns_list_set_dict(addrs, used++, addr);
+      getdns_dict_destroy(addr);
+    }
+    free(text);
+  }
+  getdns_list_destroy(rrs);
+  getdns_return_t rc = used ? getdns_context_set_dns_root_servers(ctx, addrs) : GETDNS_RETURN_GENERIC_ERROR;
+  getdns_list_destroy(addrs);
+  if (rc != GETDNS_RETURN_GOOD) {
+    snprintf(err, err_len, "root hints %s: no usable root server address", path);
+    return -1;
+  }
+  return 0;
+}
+
+static int configure_context(sd_dns *dns, const sd_dns_options *o, char *err, size_t err_len) {
+  getdns_context *ctx = dns->context;
+  getdns_context_set_resolution_type(ctx, o->recursive ? GETDNS_RESOLUTION_RECURSING : GETDNS_RESOLUTION_STUB);
+  getdns_context_set_timeout(ctx, (uint64_t)(o->timeout_ms > 0 ? o->timeout_ms : 5000));
+  /* No search list: every name we ask for is fully qualified. */
+  getdns_context_set_append_name(ctx, GETDNS_APPEND_NAME_NEVER);
+  if (!o->recursive && o->resolver && set_upstream(ctx, o->resolver, err, err_len) != 0) return -1;
+  if (o->recursive && o->root_hints_file && set_root_hints(ctx, o->root_hints_file, err, err_len) != 0)
+    return -1;
+  if (o->trust_anchor_file && set_trust_anchor(ctx, o->trust_anchor_file, err, err_len) != 0) return -1;
+  if (getdns_extension_set_libevent_base(ctx, dns->base) != GETDNS_RETURN_GOOD) {
+    snprintf(err, err_len, "getdns cannot attach to the libevent loop");
+    return -1;
+  }
+  return 0;
+}
+
+sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *o, char *err, size_t err_len) {
+  sd_dns *dns = calloc(1, sizeof(*dns));
+  if (!dns) {
+    snprintf(err, err_len, "out of memory");
+    return NULL;
+  }
+  dns->base = base;
+  dns->query_log = o->query_log;
+  /* set_from_os reads /etc/resolv.conf, the default upstream. */
+  if (getdns_context_create(&dns->context, 1) != GETDNS_RETURN_GOOD) {
+    snprintf(err, err_len, "cannot create a getdns context (is /etc/resolv.conf readable?)");
+    free(dns);
+    return NULL;
+  }
+  dns->extensions = getdns_dict_create();
+  /* Validate ourselves (getdns then sets CD on stub queries) and keep bogus
+   * answers with their data instead of dropping them. */
+  getdns_dict_set_int(dns->extensions, "dnssec_return_all_statuses", GETDNS_EXTENSION_TRUE);
+  if (configure_context(dns, o, err, err_len) != 0 ||
+      sd_dns_cache_init(&dns->cache, o->cache_entries ? o->cache_entries : 65536) != 0) {
+    sd_dns_free(dns);
+    return NULL;
+  }
+  return dns;
+}
+
+/* ---- parsing a getdns response ------------------------------------------ */
+
+static char *dname_text(getdns_bindata *wire) {
+  char *fqdn = NULL;
+  if (!wire || getdns_convert_dns_name_to_fqdn(wire, &fqdn) != GETDNS_RETURN_GOOD || !fqdn)
+    return sd_strdup("");
+  size_t n = strlen(fqdn);
+  if (n > 0 && fqdn[n - 1] == '.') fqdn[n - 1] = '\0';
+  sd_str_lower(fqdn);
+  return fqdn;
+}
+
+static void parse_txt(getdns_dict *rdata, sd_dns_record *rec) {
+  getdns_list *strings = NULL;
+  sd_buf buf = {0};
+  size_t n = 0;
+  if (getdns_dict_get_list(rdata, "txt_strings", &strings) == GETDNS_RETURN_GOOD)
+    getdns_list_get_length(strings, &n);
+  for (size_t i = 0; i < n; i++) {
+    getdns_bindata *s = NULL;
+    if (getdns_list_get_bindata(strings, i, &s) == GETDNS_RETURN_GOOD)
+      sd_buf_append(&buf, s->data, s->size);
+  }
+  rec->text_len = buf.len;
+  rec->text = sd_buf_take(&buf);
+}
+
+static void parse_rdata(getdns_dict *rr, sd_dns_record *rec) {
+  getdns_dict *rdata = NULL;
+  if (getdns_dict_get_dict(rr, "rdata", &rdata) != GETDNS_RETURN_GOOD) return;
+  getdns_bindata *b = NULL;
+  if (getdns_dict_get_bindata(rdata, "rdata_raw", &b) == GETDNS_RETURN_GOOD && b->size) {
+    rec->rdata = malloc(b->size);
+    if (rec->rdata) {
+      memcpy(rec->rdata, b->data, b->size);
+      rec->rdata_len = b->size;
+    }
+  }
+  uint32_t pref = 0;
+  switch (rec->type) {
+  case SD_RR_MX:
+    if (getdns_dict_get_int(rdata, "preference", &pref) == GETDNS_RETURN_GOOD) rec->preference = (int)pref;
+    if (getdns_dict_get_bindata(rdata, "exchange", &b) == GETDNS_RETURN_GOOD) rec->target = dname_text(b);
+    break;
+  case SD_RR_CNAME:
+    if (getdns_dict_get_bindata(rdata, "cname", &b) == GETDNS_RETURN_GOOD) rec->target = dname_text(b);
+    break;
+  case SD_RR_TXT:
+    parse_txt(rdata, rec);
+    break;
+  case SD_RR_A:
+  case SD_RR_AAAA:
+    if (getdns_dict_get_bindata(rdata, rec->type == SD_RR_A ? "ipv4_address" : "ipv6_address", &b) ==
+        GETDNS_RETURN_GOOD) {
+      char *ip = getdns_display_ip_address(b);
+      if (ip) snprintf(rec->ip, sizeof(rec->ip), "%s", ip);
+      free(ip);
+    }
+    break;
+  default:
+    break;
+  }
+}
+
+/* RRSIG expiration uses serial number arithmetic (RFC 4034 §3.1.5). */
+static int rrsig_is_expired(getdns_dict *rr, time_t now) {
+  uint32_t expiration = 0;
+  if (getdns_dict_get_int(rr, "/rdata/signature_expiration", &expiration) != GETDNS_RETURN_GOOD) return 0;
+  return (int32_t)(expiration - (uint32_t)now) < 0;
+}
+
+static int append_record(sd_dns_answer *a, getdns_dict *rr, uint16_t type) {
+  sd_dns_record *recs = realloc(a->records, (a->count + 1) * sizeof(*recs));
+  if (!recs) return -1;
+  a->records = recs;
+  sd_dns_record *rec = &recs[a->count++];
+  memset(rec, 0, sizeof(*rec));
+  rec->type = type;
+  getdns_dict_get_int(rr, "ttl", &rec->ttl);
+  getdns_bindata *owner = NULL;
+  getdns_dict_get_bindata(rr, "name", &owner);
+  rec->owner = dname_text(owner);
+  parse_rdata(rr, rec);
+  return 0;
+}
+
+static void append_cname(sd_dns_answer *a, getdns_dict *rr) {
+  getdns_bindata *b = NULL;
+  if (getdns_dict_get_bindata(rr, "/rdata/cname", &b) != GETDNS_RETURN_GOOD) return;
+  char **c = realloc(a->cnames, (a->cname_count + 1) * sizeof(*c));
+  if (!c) return;
+  a->cnames = c;
+  c[a->cname_count++] = dname_text(b);
+}
+
+/* Upper bound on records kept per answer: a hostile zone can publish huge
+ * RRsets; nothing stsdane evaluates needs more. */
+#define SD_DNS_MAX_RECORDS 256
+
+static void parse_answer_section(sd_dns_answer *a, getdns_list *answer) {
+  size_t n = 0;
+  time_t now = time(NULL);
+  getdns_list_get_length(answer, &n);
+  for (size_t i = 0; i < n; i++) {
+    getdns_dict *rr = NULL;
+    uint32_t type = 0;
+    if (getdns_list_get_dict(answer, i, &rr) != GETDNS_RETURN_GOOD) continue;
+    getdns_dict_get_int(rr, "type", &type);
+    if (type == SD_RR_RRSIG) {
+      if (rrsig_is_expired(rr, now)) a->rrsig_expired = 1;
+    } else if (type == SD_RR_CNAME && a->qtype != SD_RR_CNAME) {
+      if (a->cname_count < 16) append_cname(a, rr);
+    } else if (type == a->qtype && a->count < SD_DNS_MAX_RECORDS) {
+      append_record(a, rr, (uint16_t)type);
+    }
+  }
+}
+
+static sd_dnssec map_dnssec(uint32_t status) {
+  switch (status) {
+  case GETDNS_DNSSEC_SECURE: return SD_DNSSEC_SECURE;
+  case GETDNS_DNSSEC_INSECURE: return SD_DNSSEC_INSECURE;
+  case GETDNS_DNSSEC_BOGUS: return SD_DNSSEC_BOGUS;
+  default: return SD_DNSSEC_INDETERMINATE;
+  }
+}
+
+static void set_error(sd_dns_answer *a, const char *fmt, const char *what) {
+  a->lookup = SD_LOOKUP_ERROR;
+  a->dnssec = SD_DNSSEC_INDETERMINATE;
+  free(a->error);
+  a->error = sd_asprintf(fmt, sd_rr_type_name(a->qtype), a->qname, what);
+}
+
+static const char *rcode_name(uint32_t rcode) {
+  switch (rcode) {
+  case 1: return "FORMERR";
+  case 2: return "SERVFAIL";
+  case 4: return "NOTIMP";
+  case 5: return "REFUSED";
+  default: return "an error rcode";
+  }
+}
+
+static void parse_response(sd_dns_answer *a, getdns_callback_type_t type, getdns_dict *response) {
+  if (type == GETDNS_CALLBACK_TIMEOUT) {
+    set_error(a, "%s lookup of %s: %s", "timed out");
+    return;
+  }
+  if (type != GETDNS_CALLBACK_COMPLETE || !response) {
+    set_error(a, "%s lookup of %s: %s", type == GETDNS_CALLBACK_CANCEL ? "cancelled" : "failed");
+    return;
+  }
+  uint32_t status = 0, rcode = 0, dnssec = GETDNS_DNSSEC_INDETERMINATE;
+  getdns_dict_get_int(response, "status", &status);
+  getdns_dict *reply = NULL;
+  if (status == GETDNS_RESPSTATUS_ALL_TIMEOUT ||
+      getdns_dict_get_dict(response, "/replies_tree/0", &reply) != GETDNS_RETURN_GOOD) {
+    set_error(a, "%s lookup of %s: %s", "no answer from the resolver (timeout)");
+    return;
+  }
+  getdns_dict_get_int(reply, "/header/rcode", &rcode);
+  getdns_dict_get_int(reply, "dnssec_status", &dnssec);
+  a->rcode = (int)rcode;
+  if (rcode != 0 && rcode != 3) {
+    set_error(a, "%s lookup of %s: resolver answered %s", rcode_name(rcode));
+    return;
+  }
+  a->dnssec = map_dnssec(dnssec);
+  getdns_list *answer = NULL;
+  if (getdns_dict_get_list(reply, "answer", &answer) == GETDNS_RETURN_GOOD) parse_answer_section(a, answer);
+  if (rcode == 3)
+    a->lookup = SD_LOOKUP_NXDOMAIN;
+  else
+    a->lookup = a->count ? SD_LOOKUP_OK : SD_LOOKUP_NODATA;
+}
+
+/* ---- queries, cache and callbacks ---------------------------------------- */
+
+static void deliver_waiters(sd_dns_cache_entry *e) {
+  sd_dns_waiter *w = e->waiters;
+  e->waiters = NULL;
+  while (w) {
+    sd_dns_waiter *next = w->next;
+    w->cb(&e->answer, w->arg);
+    free(w);
+    w = next;
+  }
+}
+
+static void on_getdns_answer(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *response,
+                             void *userarg, getdns_transaction_t tid) {
+  sd_dns_cache_entry *e = userarg;
+  sd_dns *dns = e->owner;
+  parse_response(&e->answer, type, response);
+  if (response) getdns_dict_destroy(response);
+  e->pending = 0;
+  if (dns->closing) return; /* the cache and its waiters are freed next */
+  sd_dns_cache_completed(&dns->cache, e);
+  sd_dns_cache_hold(e); /* a waiter may query again; keep e out of any trim */
+  deliver_waiters(e);
+  sd_dns_cache_release(e);
+  sd_dns_cache_trim(&dns->cache);
+}
+
+/* A cache hit must still be delivered from the loop, never re-entrantly. */
+static void on_cached_answer(evutil_socket_t fd, short what, void *arg) {
+  sd_dns_waiter *w = arg;
+  w->cb(&w->entry->answer, w->arg);
+  sd_dns_cache_release(w->entry);
+  free(w);
+}
+
+static int start_lookup(sd_dns *dns, sd_dns_cache_entry *e) {
+  getdns_transaction_t tid = 0;
+  if (dns->query_log) fprintf(dns->query_log, "%s %s\n", e->answer.qname, sd_rr_type_name(e->answer.qtype));
+  dns->queries_sent++;
+  getdns_return_t rc = getdns_general(dns->context, e->answer.qname, e->answer.qtype, dns->extensions, e,
+                                      &tid, on_getdns_answer);
+  if (rc != GETDNS_RETURN_GOOD) {
+    set_error(&e->answer, "%s lookup of %s: %s", getdns_get_errorstr_by_id(rc));
+    e->pending = 0;
+    return -1;
+  }
+  return 0;
+}
+
+int sd_dns_query(sd_dns *dns, const char *name, uint16_t type, sd_dns_cb cb, void *arg) {
+  sd_dns_waiter *w = calloc(1, sizeof(*w));
+  if (!w) return -1;
+  w->cb = cb;
+  w->arg = arg;
+  int created = 0;
+  sd_dns_cache_entry *e = sd_dns_cache_get(&dns->cache, name, type, &created);
+  if (!e) {
+    free(w);
+    return -1;
+  }
+  e->owner = dns;
+  if (e->pending) { /* join the lookup in flight */
+    w->next = e->waiters;
+    e->waiters = w;
+    return 0;
+  }
+  if (created) {
+    e->pending = 1;
+    w->next = e->waiters;
+    e->waiters = w;
+    if (start_lookup(dns, e) == 0) return 0;
+    /* getdns refused the query: answer the waiter with the error from the loop. */
+    e->waiters = NULL;
+    sd_dns_cache_completed(&dns->cache, e);
+  } else {
+    dns->cache_hits++;
+  }
+  w->entry = e;
+  sd_dns_cache_hold(e);
+  const struct timeval now = {0, 0};
+  if (event_base_once(dns->base, -1, EV_TIMEOUT, on_cached_answer, w, &now) != 0) {
+    sd_dns_cache_release(e);
+    free(w);
+    return -1;
+  }
+  return 0;
+}
+
+size_t sd_dns_queries_sent(const sd_dns *dns) { return dns->queries_sent; }
+size_t sd_dns_cache_hits(const sd_dns *dns) { return dns->cache_hits; }
+
+void sd_dns_free(sd_dns *dns) {
+  if (!dns) return;
+  /* Destroying the context cancels lookups in flight; their callbacks then
+   * see the cache entries, which go last. */
+  dns->closing = 1;
+  if (dns->context) getdns_context_destroy(dns->context);
+  if (dns->extensions) getdns_dict_destroy(dns->extensions);
+  sd_dns_cache_destroy(&dns->cache);
+  free(dns);
+}

@@ -1,0 +1,79 @@
+/*
+ * Asynchronous DNS with DNSSEC validation, on the shared libevent loop.
+ *
+ * getdns does the work: in stub mode it sends every query with the CD bit to
+ * the configured resolver and validates the answers itself against our trust
+ * anchor, so a bogus answer arrives as bogus, with its data, instead of a bare
+ * SERVFAIL; resolver failures stay distinct (SD_LOOKUP_ERROR). Answers are
+ * cached by (name, type) for the life of the resolver object, and identical
+ * queries in flight are merged, so the MX hosts and TLSA records shared by
+ * many domains are looked up once per scan.
+ */
+#ifndef SD_DNS_DNS_H
+#define SD_DNS_DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dns/status.h"
+
+struct event_base;
+
+enum {
+  SD_RR_A = 1, SD_RR_NS = 2, SD_RR_CNAME = 5, SD_RR_SOA = 6, SD_RR_MX = 15,
+  SD_RR_TXT = 16, SD_RR_AAAA = 28, SD_RR_DS = 43, SD_RR_RRSIG = 46,
+  SD_RR_DNSKEY = 48, SD_RR_TLSA = 52,
+};
+
+typedef struct sd_dns_options {
+  const char *resolver;          /* address of the stub resolver; NULL: /etc/resolv.conf */
+  const char *trust_anchor_file; /* root DS/DNSKEY in zone-file format; NULL: getdns built-in */
+  int recursive;                 /* full recursion instead of stub */
+  const char *root_hints_file;   /* for recursion; NULL: built-in root hints */
+  int timeout_ms;                /* per query; default 5000 */
+  size_t cache_entries;          /* answers kept; default 65536; 0 = default */
+  FILE *query_log;               /* "name TYPE" per query sent (dnsperf format) */
+} sd_dns_options;
+
+typedef struct sd_dns_record {
+  uint16_t type;
+  uint32_t ttl;
+  char *owner;        /* presentation form, no trailing dot */
+  int preference;     /* MX */
+  char *target;       /* MX exchange or CNAME target, no trailing dot ("" for the root) */
+  char *text;         /* TXT: character-strings joined, may contain NUL */
+  size_t text_len;
+  char ip[46];        /* A / AAAA */
+  uint8_t *rdata;     /* raw wire rdata (TLSA, others) */
+  size_t rdata_len;
+} sd_dns_record;
+
+typedef struct sd_dns_answer {
+  char *qname;
+  uint16_t qtype;
+  sd_lookup lookup;
+  sd_dnssec dnssec;
+  char *error;              /* SD_LOOKUP_ERROR: what failed */
+  int rcode;
+  sd_dns_record *records;   /* records of qtype (after CNAME following) */
+  size_t count;
+  char **cnames;            /* CNAME chain targets, in order */
+  size_t cname_count;
+  int rrsig_expired;        /* some RRSIG in the answer is past its expiration */
+} sd_dns_answer;
+
+typedef struct sd_dns sd_dns;
+/* answer is valid only during the callback: copy what you keep. */
+typedef void (*sd_dns_cb)(const sd_dns_answer *answer, void *arg);
+
+/* NULL on failure with a message in err. */
+sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *options, char *err, size_t err_len);
+/* Queries name/type; cb is called exactly once, later, from the event loop. */
+int sd_dns_query(sd_dns *dns, const char *name, uint16_t type, sd_dns_cb cb, void *arg);
+size_t sd_dns_queries_sent(const sd_dns *dns);
+size_t sd_dns_cache_hits(const sd_dns *dns);
+const char *sd_rr_type_name(uint16_t type);
+void sd_dns_free(sd_dns *dns);
+
+#endif

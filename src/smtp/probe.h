@@ -1,0 +1,75 @@
+/*
+ * SMTP STARTTLS probes on the shared libevent loop: connect, banner, EHLO,
+ * STARTTLS, TLS handshake with SNI, record the served chain, QUIT. Never
+ * sends mail. Results are cached per (address, port, SNI) for the life of
+ * the prober, so an MX address serving many domains is probed once.
+ */
+#ifndef SD_SMTP_PROBE_H
+#define SD_SMTP_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls/chain.h"
+
+struct event_base;
+
+typedef struct sd_probe_options {
+  const char *ehlo_name;     /* default "stsdane.invalid" */
+  int connect_timeout_ms;    /* default 10000 */
+  int command_timeout_ms;    /* per reply; default 30000 */
+  int tls_timeout_ms;        /* handshake; default 30000 */
+  int total_timeout_ms;      /* whole probe; default 60000 */
+  size_t max_reply_bytes;    /* one multi-line reply; default 64 KiB */
+  size_t max_line_bytes;     /* one reply line; default 4096 */
+  double rate;               /* new connections per second overall; 0 = unlimited */
+  int per_address_limit;     /* concurrent connections per address; default 2 */
+  int retries;               /* retries for transient failures (timeouts, 4xx banner); default 0 */
+  int retry_backoff_ms;      /* added: first retry delay, doubled per retry (max 30 s); default 1000 */
+} sd_probe_options;
+
+typedef enum sd_probe_status {
+  SD_PROBE_OK = 0,            /* TLS established and chain recorded */
+  SD_PROBE_NO_STARTTLS,       /* SMTP fine, STARTTLS not offered in EHLO */
+  SD_PROBE_STARTTLS_REJECTED, /* STARTTLS answered with non-220 */
+  SD_PROBE_TLS_FAILED,        /* handshake failed after 220 to STARTTLS */
+  SD_PROBE_CONNECT_REFUSED,   /* RST on connect */
+  SD_PROBE_CONNECT_FAILED,    /* unreachable, other socket error */
+  SD_PROBE_TIMEOUT,           /* some step exceeded its time bound */
+  SD_PROBE_BANNER_REJECT,     /* greeting 4xx/5xx */
+  SD_PROBE_PROTOCOL_ERROR,    /* malformed/oversized reply, EHLO rejected, closed early */
+} sd_probe_status;
+
+typedef struct sd_probe_result {
+  sd_probe_status status;
+  const char *failed_step; /* "connect", "banner", "ehlo", "starttls", "tls", NULL on success */
+  char *detail;            /* plain words, e.g. "connection refused", OpenSSL error string */
+  char *ip;
+  uint16_t port;
+  char *sni;
+  char *banner;            /* first line of the greeting, control chars kept as-is (escape when printing) */
+  int banner_code;         /* 220 etc; 0 if none */
+  char *ehlo;              /* EHLO reply lines joined with '\n' */
+  int starttls_offered;    /* -1 unknown (did not get that far), 0, 1 */
+  char *tls_version;       /* "TLSv1.3" */
+  char *tls_cipher;
+  sd_chain chain;          /* as served, leaf first */
+  double elapsed_ms;
+  int attempts;
+} sd_probe_result;
+
+typedef struct sd_prober sd_prober;
+/* The result is owned by the prober's cache; valid until sd_prober_free. */
+typedef void (*sd_probe_cb)(const sd_probe_result *result, void *arg);
+
+sd_prober *sd_prober_new(struct event_base *base, const sd_probe_options *options);
+/* Starts (or joins, or answers from cache) a probe; cb is always called
+ * later from the event loop, never from within this call. 0 on success. */
+int sd_probe_start(sd_prober *prober, const char *ip, uint16_t port, const char *sni,
+                   sd_probe_cb cb, void *arg);
+/* Number of connections actually opened so far (for "probed once" checks). */
+size_t sd_prober_connections(const sd_prober *prober);
+const char *sd_probe_status_name(sd_probe_status status);
+void sd_prober_free(sd_prober *prober);
+
+#endif

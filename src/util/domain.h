@@ -1,0 +1,23 @@
+/* Domain names from untrusted input: normalisation and validation. */
+#ifndef SD_UTIL_DOMAIN_H
+#define SD_UTIL_DOMAIN_H
+
+#include <stddef.h>
+
+#define SD_DOMAIN_MAX 253
+
+/*
+ * Normalises a domain name given by a user or a list: surrounding blanks and
+ * one trailing dot removed, lower-cased, U-labels converted to A-labels
+ * (IDNA2008 via libidn2). Checks LDH syntax, label length (1..63), total
+ * length (<= 253) and at least two labels. Returns 0 and writes out (at least
+ * SD_DOMAIN_MAX + 1 bytes), or -1 with the reason in err.
+ */
+int sd_domain_normalize(const char *input, size_t input_len, char *out, size_t out_len, char *err,
+                        size_t err_len);
+/* 1 when host is a syntactically valid LDH host name (A-labels, no trailing dot). */
+int sd_hostname_valid(const char *host);
+/* 1 when text is an IPv4 or IPv6 address literal (optionally in [brackets]). */
+int sd_is_ip_literal(const char *text);
+
+#endif

@@ -1,0 +1,80 @@
+#include "util/escape.h"
+
+#include <string.h>
+
+#include "util/str.h"
+
+/* Length of a valid UTF-8 sequence that is not a C1 control, else 0. */
+static size_t printable_utf8(const unsigned char *s, size_t n) {
+  size_t len = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+  if (len == 0 || len > n) return 0;
+  for (size_t i = 1; i < len; i++)
+    if ((s[i] & 0xC0) != 0x80) return 0;
+  if (s[0] == 0xC2 && s[1] < 0xA0) return 0;             /* U+0080..U+009F: C1 controls */
+  if (len == 3 && s[0] == 0xE0 && s[1] < 0xA0) return 0;  /* overlong */
+  if (len == 3 && s[0] == 0xED && s[1] >= 0xA0) return 0; /* surrogates */
+  if (len == 4 && s[0] == 0xF0 && s[1] < 0x90) return 0;
+  if (len == 4 && s[0] == 0xF4 && s[1] >= 0x90) return 0;
+  return len;
+}
+
+char *sd_escape_terminal(const char *text, size_t len) {
+  sd_buf b = {0};
+  const unsigned char *s = (const unsigned char *)(text ? text : "");
+  for (size_t i = 0; i < len;) {
+    if (s[i] == '\\') {
+      sd_buf_puts(&b, "\\\\");
+      i++;
+    } else if (s[i] >= 0x20 && s[i] < 0x7F) {
+      sd_buf_append(&b, s + i, 1);
+      i++;
+    } else {
+      size_t n = s[i] >= 0x80 ? printable_utf8(s + i, len - i) : 0;
+      if (n) {
+        sd_buf_append(&b, s + i, n);
+        i += n;
+      } else {
+        sd_buf_printf(&b, "\\x%02x", s[i]);
+        i++;
+      }
+    }
+  }
+  return sd_buf_take(&b);
+}
+
+char *sd_escape_html(const char *text) {
+  sd_buf b = {0};
+  const unsigned char *s = (const unsigned char *)(text ? text : "");
+  size_t len = strlen((const char *)s);
+  for (size_t i = 0; i < len;) {
+    unsigned char c = s[i];
+    const char *rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '"' ? "&quot;" : c == '\'' ? "&#39;" : NULL;
+    if (rep) {
+      sd_buf_puts(&b, rep);
+      i++;
+    } else if ((c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t') {
+      sd_buf_append(&b, s + i, 1);
+      i++;
+    } else {
+      size_t n = c >= 0x80 ? printable_utf8(s + i, len - i) : 0;
+      sd_buf_append(&b, n ? (const char *)s + i : "\xEF\xBF\xBD", n ? n : 3);
+      i += n ? n : 1;
+    }
+  }
+  return sd_buf_take(&b);
+}
+
+char *sd_escape_csv(const char *text) {
+  const char *s = text ? text : "";
+  int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+  int quote = formula || strpbrk(s, ",\"\r\n") != NULL;
+  sd_buf b = {0};
+  if (quote) sd_buf_puts(&b, "\"");
+  if (formula) sd_buf_puts(&b, "'");
+  for (const char *p = s; *p; p++) {
+    if (*p == '"') sd_buf_puts(&b, "\"\"");
+    else sd_buf_append(&b, p, 1);
+  }
+  if (quote) sd_buf_puts(&b, "\"");
+  return sd_buf_take(&b);
+}
