@@ -7,7 +7,7 @@
 #include <event2/event.h>
 
 #include "cli/commands.h"
-#include "cli/exit_status.h"
+#include "core/exit_status.h"
 #include "cli/options.h"
 #include "cli/render_text.h"
 #include "core/result_json.h"

@@ -51,6 +51,9 @@ char *sd_sts_quote(char *dst, size_t dst_size, const char *src, size_t len);
 /* sd_sts_quote of the first SD_STS_QUOTE_MAX bytes of src, "..." when cut:
  * what finding details quote of remote data. Returns buf. */
 char *sd_sts_quote_detail(char buf[SD_STS_QUOTE_SIZE], const char *src, size_t len);
+/* The whole of src quoted (never cut) in a new string, or NULL when out of
+ * memory: how raw records and URIs with odd bytes are kept. */
+char *sd_sts_quote_dup(const char *src, size_t len);
 
 /* 1 when name[0..len) is (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."),
  * the extension-name grammar of RFC 8461 §3.1/§3.2 and RFC 8460 §3. */

@@ -1,6 +1,6 @@
 /* The exit status a domain result calls for (check and lint). */
-#ifndef SD_CLI_EXIT_STATUS_H
-#define SD_CLI_EXIT_STATUS_H
+#ifndef SD_CORE_EXIT_STATUS_H
+#define SD_CORE_EXIT_STATUS_H
 
 #include "core/result.h"
 

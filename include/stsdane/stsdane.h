@@ -1,0 +1,60 @@
+/*
+ * libstsdane: is mail to a domain protected by MTA-STS (RFC 8461), by DANE
+ * (RFC 7672), by both or by neither, and where do the two disagree?
+ *
+ * The library evaluates domains on a libevent loop (its own, or the
+ * caller's) and returns one JSON object per domain, in the format documented
+ * in docs/json.md (the contract of the project's verdict model).
+ */
+#ifndef STSDANE_STSDANE_H
+#define STSDANE_STSDANE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Exit statuses of `stsdane check`, also returned per domain by the library. */
+enum {
+  STSDANE_OK = 0,         /* protected, or no problems */
+  STSDANE_WARNINGS = 1,   /* warnings only */
+  STSDANE_AT_RISK = 2,    /* a sender profile fails or is partial, or an error finding */
+  STSDANE_USAGE = 3,      /* bad invocation */
+  STSDANE_INCOMPLETE = 4, /* the measurement could not decide (unknown outcome) */
+};
+
+typedef struct stsdane_options {
+  const char *resolver;          /* stub resolver address; NULL: /etc/resolv.conf */
+  const char *trust_anchor_file; /* DNSSEC root trust anchor (zone-file format); NULL: built-in */
+  const char *ca_file;           /* trusted WebPKI roots (PEM); NULL: system store */
+  int recursive;                 /* full recursion instead of a stub resolver */
+  const char *root_hints_file;   /* root hints for recursion; NULL: built-in */
+  const char *ehlo_name;         /* EHLO name; NULL: "stsdane.invalid" */
+  int no_smtp;                   /* skip SMTP probes */
+  int no_https;                  /* skip policy fetches */
+  int dns_timeout_ms;            /* 0: 5000 */
+  int smtp_timeout_ms;           /* per step; 0: 30000 */
+  int https_timeout_ms;          /* 0: 60000 */
+  int include_pem;               /* certificate chains as PEM in the JSON */
+} stsdane_options;
+
+typedef struct stsdane stsdane;
+
+/* A handle with its own event loop. NULL on failure, with the reason in err. */
+stsdane *stsdane_new(const stsdane_options *options, char *err, size_t err_len);
+
+/* Evaluates one domain and returns its JSON object as one line (free with
+ * stsdane_free_string); *status receives the STSDANE_* status when non-NULL.
+ * NULL only when out of memory. */
+char *stsdane_check(stsdane *handle, const char *domain, int *status);
+
+void stsdane_free_string(char *s);
+void stsdane_free(stsdane *handle);
+const char *stsdane_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

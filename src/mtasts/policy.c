@@ -1,0 +1,394 @@
+/*
+ * The MTA-STS policy body (RFC 8461 §3.2).
+ *
+ * Decisions (see rfc-checklist A3):
+ * - Lines end in CRLF or LF; the last line may lack a terminator. Blank lines
+ *   (only blanks) are ignored: many published policies end with one, and
+ *   senders accept them. A CR not followed by LF is sts-policy-syntax.
+ * - Keys are case-sensitive (%s in the ABNF). "key:" must be followed by the
+ *   value after optional blanks; trailing blanks are dropped.
+ * - Unknown keys that follow the extension-name grammar are ignored. A key
+ *   within edit distance 2 of version/mode/max_age after lower-casing, or 1
+ *   of mx, is reported as sts-policy-near-miss-key (warning) and ignored. The
+ *   distance for "mx" is 1 because at 2 every one- or two-letter extension
+ *   would look like "mx". Other keys outside the grammar: sts-policy-syntax.
+ * - Values of extensions are not checked (beyond the body-wide text check).
+ * - max_age above 31557600 or with more than 10 digits makes the policy
+ *   invalid. The short-max-age warning is not given for mode none, where a
+ *   short max_age is the right way to retire MTA-STS.
+ * - At most SD_STS_MAX_MX_LINES mx lines are read; more is sts-policy-syntax.
+ */
+#include "mtasts/policy.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtasts/match.h"
+#include "mtasts/record.h"
+#include "util/str.h"
+
+#define WHERE "policy"
+#define SD_STS_MAX_MX_LINES 1000
+#define MAX_LINE_FINDINGS 24
+#define ONE_DAY 86400L
+#define ONE_WEEK 604800L
+#define MAX_AGE_DIGITS 10
+#define MAX_NAME 253
+#define MAX_LABEL 63
+
+typedef struct policy_parser {
+  sd_findings *findings;
+  sd_sts_policy *out;
+  size_t line_findings;
+  int errors;
+  size_t line_no;
+  int have_version, have_mode, have_max_age;
+  size_t mx_lines;
+} policy_parser;
+
+static int is_wsp(char c) { return c == ' ' || c == '\t'; }
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_ldh(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-';
+}
+
+static sd_finding *reportv(policy_parser *pp, int per_line, sd_code code, const char *fmt, va_list ap) {
+  const sd_code_info *info = sd_code_lookup(code);
+  if (info && info->severity == SD_SEV_ERROR) pp->errors++;
+  if (!pp->findings) return NULL;
+  /* A hostile body can have thousands of bad lines: report the first few. */
+  if (per_line && pp->line_findings++ >= MAX_LINE_FINDINGS) return NULL;
+  return sd_findings_addv(pp->findings, code, WHERE, fmt, ap);
+}
+
+__attribute__((format(printf, 3, 4))) static sd_finding *
+report_line(policy_parser *pp, sd_code code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  sd_finding *f = reportv(pp, 1, code, fmt, ap);
+  va_end(ap);
+  return f;
+}
+
+__attribute__((format(printf, 3, 4))) static sd_finding *
+report_policy(policy_parser *pp, sd_code code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  sd_finding *f = reportv(pp, 0, code, fmt, ap);
+  va_end(ap);
+  return f;
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t n) {
+  unsigned char c = s[0];
+  if (c < 0x80) return 1;
+  size_t need;
+  unsigned char lo = 0x80, hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) need = 2;
+  else if (c >= 0xe0 && c <= 0xef) {
+    need = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    need = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (n < need || s[1] < lo || s[1] > hi) return 0;
+  for (size_t i = 2; i < need; i++)
+    if (s[i] < 0x80 || s[i] > 0xbf) return 0;
+  return need;
+}
+
+static int is_bad_control(unsigned char c) {
+  return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
+}
+
+/* One finding for the first byte that makes the body not text. */
+static void check_text(policy_parser *pp, const char *body, size_t len) {
+  const unsigned char *s = (const unsigned char *)body;
+  size_t line = 1;
+  for (size_t i = 0; i < len;) {
+    size_t n = is_bad_control(s[i]) ? 0 : utf8_sequence(s + i, len - i);
+    if (n == 0) {
+      sd_finding *f = report_policy(pp, SD_C_STS_POLICY_NOT_TEXT,
+                                    "byte 0x%02x at offset %zu (line %zu) is %s", s[i], i, line,
+                                    s[i] < 0x80 ? "a NUL or control character" : "not valid UTF-8");
+      sd_finding_set_remedy(f, "serve the policy as plain UTF-8 text with lines ending in CRLF or LF");
+      return;
+    }
+    if (s[i] == '\n') line++;
+    i += n;
+  }
+}
+
+/* NULL when pattern[0..len) is a valid mx pattern, else why not. */
+static const char *mx_pattern_problem(const char *pattern, size_t len) {
+  if (len == 0) return "is empty";
+  for (size_t i = 0; i < len; i++)
+    if ((unsigned char)pattern[i] >= 0x80)
+      return "contains non-ASCII characters (write internationalized names as xn-- A-labels)";
+  if (memchr(pattern, '@', len)) return "is an email address, not a host name";
+  if (pattern[0] == '[' || memchr(pattern, ':', len)) return "is an IP address, not a host name";
+  const char *name = pattern;
+  size_t name_len = len;
+  if (len >= 2 && pattern[0] == '*' && pattern[1] == '.') {
+    name += 2;
+    name_len -= 2;
+  }
+  if (memchr(name, '*', name_len)) return "uses '*' other than as the whole left-most label \"*.\"";
+  if (name_len == 0) return "has no domain after \"*.\"";
+  if (name[name_len - 1] == '.') return "ends with a dot (write the name without the final dot)";
+  if (len > MAX_NAME) return "is longer than 253 characters";
+  size_t start = 0;
+  int all_digits = 1;
+  for (size_t i = 0; i <= name_len; i++) {
+    if (i < name_len && name[i] != '.') {
+      if (!is_ldh(name[i])) return "contains a character other than a letter, digit, '-' or '.'";
+      if (!is_digit(name[i])) all_digits = 0;
+      continue;
+    }
+    size_t label = i - start;
+    if (label == 0) return "has an empty label (two dots in a row or a leading dot)";
+    if (label > MAX_LABEL) return "has a label longer than 63 characters";
+    if (name[start] == '-' || name[i - 1] == '-') return "has a label that starts or ends with '-'";
+    if (i == name_len && all_digits) return "ends in a numeric label: an IP address, not a host name";
+    start = i + 1;
+    all_digits = 1;
+  }
+  return NULL;
+}
+
+int sd_sts_mx_pattern_valid(const char *pattern) {
+  return pattern && mx_pattern_problem(pattern, strlen(pattern)) == NULL;
+}
+
+const char *sd_sts_mode_name(sd_sts_mode mode) {
+  switch (mode) {
+  case SD_STS_MODE_ENFORCE: return "enforce";
+  case SD_STS_MODE_TESTING: return "testing";
+  case SD_STS_MODE_NONE: return "none";
+  case SD_STS_MODE_UNSET: break;
+  }
+  return "unset";
+}
+
+static int value_is(const char *value, size_t len, const char *want) {
+  return len == strlen(want) && memcmp(value, want, len) == 0;
+}
+
+/* Returns 1 when this key was already seen (and reports it). */
+static int duplicate_key(policy_parser *pp, int *seen, const char *key) {
+  if (!*seen) {
+    *seen = 1;
+    return 0;
+  }
+  report_line(pp, SD_C_STS_POLICY_DUPLICATE_KEY, "line %zu: %s appears again; the first one is used",
+              pp->line_no, key);
+  return 1;
+}
+
+static void parse_version(policy_parser *pp, const char *value, size_t len) {
+  char q[SD_STS_QUOTE_SIZE];
+  if (duplicate_key(pp, &pp->have_version, "version") || value_is(value, len, "STSv1")) return;
+  sd_finding *f = report_line(pp, SD_C_STS_POLICY_VERSION, "line %zu: version is \"%s\", not STSv1",
+                              pp->line_no, sd_sts_quote_detail(q, value, len));
+  sd_finding_set_remedy(f, "write version: STSv1");
+}
+
+static void parse_mode(policy_parser *pp, const char *value, size_t len) {
+  char q[SD_STS_QUOTE_SIZE];
+  if (duplicate_key(pp, &pp->have_mode, "mode")) return;
+  if (value_is(value, len, "enforce")) pp->out->mode = SD_STS_MODE_ENFORCE;
+  else if (value_is(value, len, "testing")) pp->out->mode = SD_STS_MODE_TESTING;
+  else if (value_is(value, len, "none")) pp->out->mode = SD_STS_MODE_NONE;
+  else {
+    sd_finding *f = report_line(pp, SD_C_STS_POLICY_MODE,
+                                "line %zu: mode is \"%s\", not enforce, testing or none (lower case)",
+                                pp->line_no, sd_sts_quote_detail(q, value, len));
+    sd_finding_set_remedy(f, "write mode: enforce, mode: testing or mode: none");
+  }
+}
+
+static void parse_max_age(policy_parser *pp, const char *value, size_t len) {
+  char q[SD_STS_QUOTE_SIZE];
+  if (duplicate_key(pp, &pp->have_max_age, "max_age")) return;
+  const char *why = NULL;
+  uint64_t n = 0;
+  if (len == 0) why = "is empty";
+  else if (len > MAX_AGE_DIGITS) why = "has more than 10 characters";
+  for (size_t i = 0; !why && i < len; i++) {
+    if (!is_digit(value[i])) why = "is not a plain decimal number";
+    else n = n * 10 + (uint64_t)(value[i] - '0');
+  }
+  if (!why && n > (uint64_t)SD_STS_MAX_AGE_LIMIT) why = "is above the limit 31557600 (one year)";
+  if (!why) {
+    pp->out->max_age = (long)n;
+    return;
+  }
+  sd_finding *f = report_line(pp, SD_C_STS_POLICY_MAX_AGE, "line %zu: max_age \"%s\" %s", pp->line_no,
+                              sd_sts_quote_detail(q, value, len), why);
+  sd_finding_set_remedy(f, "write max_age as seconds from 0 to 31557600, e.g. max_age: 604800");
+}
+
+static void add_mx(policy_parser *pp, const char *value, size_t len) {
+  sd_sts_policy *out = pp->out;
+  char **grown = realloc(out->mx, (out->mx_count + 1) * sizeof(*grown));
+  if (!grown) return;
+  out->mx = grown;
+  char *copy = sd_strndup(value, len);
+  if (!copy) return;
+  sd_str_lower(copy);
+  out->mx[out->mx_count++] = copy;
+}
+
+static void parse_mx(policy_parser *pp, const char *value, size_t len) {
+  char q[SD_STS_QUOTE_SIZE];
+  if (++pp->mx_lines > SD_STS_MAX_MX_LINES) {
+    if (pp->mx_lines == SD_STS_MAX_MX_LINES + 1)
+      report_line(pp, SD_C_STS_POLICY_SYNTAX, "line %zu: more than %d mx lines; the rest are ignored",
+                  pp->line_no, SD_STS_MAX_MX_LINES);
+    return;
+  }
+  const char *why = mx_pattern_problem(value, len);
+  if (!why) {
+    add_mx(pp, value, len);
+    return;
+  }
+  sd_finding *f = report_line(pp, SD_C_STS_POLICY_BAD_MX_PATTERN, "line %zu: mx \"%s\" %s", pp->line_no,
+                              sd_sts_quote_detail(q, value, len), why);
+  sd_finding_set_remedy(f, "list each MX host name (or *.<parent>) on its own mx: line, e.g. mx: mail.example.com");
+}
+
+/* The known key an unknown key is probably meant to be, or NULL. */
+static const char *near_miss_of(const char *key, size_t len) {
+  static const struct {
+    const char *name;
+    int max_distance;
+  } known[] = {{"version", 2}, {"mode", 2}, {"max_age", 2}, {"mx", 1}};
+  char lower[16];
+  if (len >= sizeof(lower)) return NULL; /* too long to be within 2 of any */
+  memcpy(lower, key, len);
+  lower[len] = '\0';
+  if (strlen(lower) != len) return NULL; /* a NUL inside the key */
+  sd_str_lower(lower);
+  for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+    if (sd_edit_distance(lower, known[i].name, known[i].max_distance) <= known[i].max_distance)
+      return known[i].name;
+  return NULL;
+}
+
+static void parse_unknown_key(policy_parser *pp, const char *key, size_t len) {
+  char q[SD_STS_QUOTE_SIZE];
+  const char *meant = near_miss_of(key, len);
+  if (meant) {
+    sd_finding *f = report_line(pp, SD_C_STS_POLICY_NEAR_MISS_KEY,
+                                "line %zu: key \"%s\" is not a policy key and is ignored; \"%s\" was probably meant",
+                                pp->line_no, sd_sts_quote_detail(q, key, len), meant);
+    sd_finding_set_remedy(f, "write the key exactly as \"%s:\" (lower case, no blanks before the colon)", meant);
+    return;
+  }
+  if (!sd_sts_ext_name_valid(key, len))
+    report_line(pp, SD_C_STS_POLICY_SYNTAX, "line %zu: key \"%s\" is not a valid field name", pp->line_no,
+                sd_sts_quote_detail(q, key, len));
+}
+
+static void parse_line(policy_parser *pp, const char *line, size_t len) {
+  char q[SD_STS_QUOTE_SIZE];
+  size_t blank = 0;
+  while (blank < len && is_wsp(line[blank])) blank++;
+  if (blank == len) return;
+  if (memchr(line, '\r', len)) {
+    report_line(pp, SD_C_STS_POLICY_SYNTAX, "line %zu \"%s\" contains a CR that does not end the line",
+                pp->line_no, sd_sts_quote_detail(q, line, len));
+    return;
+  }
+  const char *colon = memchr(line, ':', len);
+  if (!colon) {
+    sd_finding *f = report_line(pp, SD_C_STS_POLICY_SYNTAX, "line %zu \"%s\" is not key: value", pp->line_no,
+                                sd_sts_quote_detail(q, line, len));
+    sd_finding_set_remedy(f, "write each line as key: value (version, mode, max_age, mx)");
+    return;
+  }
+  size_t key_len = (size_t)(colon - line);
+  const char *value = colon + 1, *end = line + len;
+  while (value < end && is_wsp(*value)) value++;
+  while (end > value && is_wsp(end[-1])) end--;
+  size_t value_len = (size_t)(end - value);
+  if (value_is(line, key_len, "version")) parse_version(pp, value, value_len);
+  else if (value_is(line, key_len, "mode")) parse_mode(pp, value, value_len);
+  else if (value_is(line, key_len, "max_age")) parse_max_age(pp, value, value_len);
+  else if (value_is(line, key_len, "mx")) parse_mx(pp, value, value_len);
+  else parse_unknown_key(pp, line, key_len);
+}
+
+static void check_required(policy_parser *pp) {
+  sd_sts_policy *out = pp->out;
+  sd_finding *f;
+  if (!pp->have_version) {
+    f = report_policy(pp, SD_C_STS_POLICY_VERSION, "the policy has no version line");
+    sd_finding_set_remedy(f, "add the line version: STSv1");
+  }
+  if (!pp->have_mode) {
+    f = report_policy(pp, SD_C_STS_POLICY_MODE, "the policy has no mode line");
+    sd_finding_set_remedy(f, "add mode: enforce, mode: testing or mode: none");
+  }
+  if (!pp->have_max_age) {
+    f = report_policy(pp, SD_C_STS_POLICY_MAX_AGE, "the policy has no max_age line");
+    sd_finding_set_remedy(f, "add max_age: 604800 (one week) or longer");
+  }
+  if ((out->mode == SD_STS_MODE_ENFORCE || out->mode == SD_STS_MODE_TESTING) && pp->mx_lines == 0) {
+    f = report_policy(pp, SD_C_STS_POLICY_NO_MX, "mode is %s but the policy has no mx line",
+                      sd_sts_mode_name(out->mode));
+    sd_finding_set_remedy(f, "add one mx: line per MX host, e.g. mx: mail.example.com");
+  }
+}
+
+static void check_advice(policy_parser *pp) {
+  sd_sts_policy *out = pp->out;
+  if (out->max_age < 0 || out->mode == SD_STS_MODE_UNSET) return;
+  if (out->mode == SD_STS_MODE_NONE && out->max_age > ONE_WEEK) {
+    report_policy(pp, SD_C_STS_POLICY_NONE_LONG_MAX_AGE,
+                  "mode none with max_age %ld (more than a week): senders keep this policy that long",
+                  out->max_age);
+  } else if (out->mode != SD_STS_MODE_NONE && out->max_age < ONE_DAY) {
+    sd_finding *f = report_policy(pp, SD_C_STS_POLICY_SHORT_MAX_AGE,
+                                  "max_age %ld is below one day: an attacker only has to wait that long", out->max_age);
+    sd_finding_set_remedy(f, "use max_age: 604800 (one week) or more once the policy works");
+  }
+}
+
+int sd_sts_policy_parse(const char *body, size_t len, sd_sts_policy *out, sd_findings *findings) {
+  policy_parser pp = {.findings = findings, .out = out};
+  memset(out, 0, sizeof(*out));
+  out->max_age = -1;
+  if (!body) len = 0;
+  check_text(&pp, body, len);
+  for (size_t pos = 0; pos < len;) {
+    const char *nl = memchr(body + pos, '\n', len - pos);
+    size_t line_end = nl ? (size_t)(nl - body) : len;
+    size_t line_len = line_end - pos;
+    if (line_len > 0 && body[pos + line_len - 1] == '\r') line_len--;
+    pp.line_no++;
+    parse_line(&pp, body + pos, line_len);
+    pos = line_end + 1;
+  }
+  check_required(&pp);
+  check_advice(&pp);
+  out->valid = pp.errors == 0;
+  return out->valid ? 0 : -1;
+}
+
+void sd_sts_policy_free(sd_sts_policy *policy) {
+  if (!policy) return;
+  for (size_t i = 0; i < policy->mx_count; i++) free(policy->mx[i]);
+  free(policy->mx);
+  memset(policy, 0, sizeof(*policy));
+  policy->max_age = -1;
+}

@@ -1,0 +1,96 @@
+#include "scan/progress.h"
+
+#include <stdio.h>
+#include <time.h>
+
+double sd_scan_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void sd_scan_counters_add_result(sd_scan_counters *c, const sd_domain_result *r) {
+  c->done++;
+  if (r->invalid_domain) {
+    c->invalid++;
+    return;
+  }
+  if ((unsigned)r->protected_by < 4) c->protected_by[r->protected_by]++;
+  for (int p = 0; p < SD_PROFILE__COUNT; p++)
+    if (r->profiles[p] == SD_OUTCOME_UNKNOWN) {
+      c->unknown++;
+      break;
+    }
+}
+
+void sd_scan_format_count(uint64_t n, char *out, size_t len) {
+  if (n < 10000) snprintf(out, len, "%llu", (unsigned long long)n);
+  else if (n < 10000000) snprintf(out, len, "%.1fk", (double)n / 1e3);
+  else snprintf(out, len, "%.1fM", (double)n / 1e6);
+}
+
+void sd_scan_format_duration(double s, char *out, size_t len) {
+  if (s < 0 || s > 1e8) {
+    snprintf(out, len, "?");
+    return;
+  }
+  unsigned long long t = (unsigned long long)(s + 0.5);
+  if (t >= 3600) snprintf(out, len, "%lluh%02llum", t / 3600, t % 3600 / 60);
+  else if (t >= 60) snprintf(out, len, "%llum%02llus", t / 60, t % 60);
+  else snprintf(out, len, "%llus", t);
+}
+
+double sd_scan_eta(const sd_scan_counters *c, double now) {
+  if (!c->lines_total) return -1;
+  /* Lines whose fate is settled; lines skipped by --resume took no time, so
+   * they do not count towards the rate. */
+  uint64_t settled = c->lines_read > c->in_flight ? c->lines_read - c->in_flight : 0;
+  uint64_t worked = settled > c->skipped_resume ? settled - c->skipped_resume : 0;
+  double elapsed = now - c->started_at;
+  if (worked == 0 || elapsed <= 0) return -1;
+  uint64_t left = c->lines_total > settled ? c->lines_total - settled : 0;
+  return (double)left * elapsed / (double)worked;
+}
+
+void sd_scan_progress_line(const sd_scan_counters *c, double now, char *out, size_t len) {
+  char done[16], total[16], eta[16], rate_text[32] = "";
+  double elapsed = now - c->started_at;
+  sd_scan_format_count(c->done, done, sizeof(done));
+  sd_scan_format_count(c->lines_total, total, sizeof(total));
+  sd_scan_format_duration(sd_scan_eta(c, now), eta, sizeof(eta));
+  snprintf(rate_text, sizeof(rate_text), "%.1f/s", elapsed > 0 ? (double)c->done / elapsed : 0.0);
+  char where[48];
+  if (c->lines_total)
+    snprintf(where, sizeof(where), "%5.1f%% of %s lines", 100.0 * (double)c->lines_read / (double)c->lines_total, total);
+  else
+    snprintf(where, sizeof(where), "%llu lines", (unsigned long long)c->lines_read);
+  snprintf(out, len,
+           "%s | done %s, in flight %llu, %s, ETA %s | none %llu, mta-sts %llu, dane %llu, both %llu, "
+           "unknown %llu, invalid %llu",
+           where, done, (unsigned long long)c->in_flight, rate_text, eta,
+           (unsigned long long)c->protected_by[0], (unsigned long long)c->protected_by[1],
+           (unsigned long long)c->protected_by[2], (unsigned long long)c->protected_by[3],
+           (unsigned long long)c->unknown, (unsigned long long)c->invalid);
+}
+
+void sd_scan_summary_line(const sd_scan_counters *c, double now, size_t dns_queries, size_t smtp_connections,
+                          char *out, size_t len) {
+  double elapsed = now - c->started_at;
+  int n = snprintf(out, len,
+                   "scanned %llu domains in %.1f s (%.1f/s): protected by none %llu, mta-sts %llu, dane %llu, "
+                   "both %llu; unknown (measurement errors) %llu; invalid %llu; %zu DNS queries, "
+                   "%zu SMTP connections",
+                   (unsigned long long)c->done, elapsed, elapsed > 0 ? (double)c->done / elapsed : 0.0,
+                   (unsigned long long)c->protected_by[0], (unsigned long long)c->protected_by[1],
+                   (unsigned long long)c->protected_by[2], (unsigned long long)c->protected_by[3],
+                   (unsigned long long)c->unknown, (unsigned long long)c->invalid, dns_queries, smtp_connections);
+  if (n < 0 || (size_t)n >= len) return;
+  if (c->skipped_resume)
+    n += snprintf(out + n, len - (size_t)n, "; %llu already done (resume)", (unsigned long long)c->skipped_resume);
+  if (n < 0 || (size_t)n >= len) return;
+  if (c->skipped_shard)
+    n += snprintf(out + n, len - (size_t)n, "; %llu in other shards", (unsigned long long)c->skipped_shard);
+  if (n < 0 || (size_t)n >= len) return;
+  if (c->start_failed)
+    snprintf(out + n, len - (size_t)n, "; %llu could not be started", (unsigned long long)c->start_failed);
+}

@@ -1,0 +1,36 @@
+/*
+ * The scan driver: streams rows from the input, keeps at most `concurrency`
+ * evaluations in flight on one engine (one libevent loop for DNS, HTTPS and
+ * SMTP), writes each result as it completes, and reports progress.
+ */
+#ifndef SD_SCAN_RUN_H
+#define SD_SCAN_RUN_H
+
+#include <stddef.h>
+
+#include "core/engine.h"
+#include "core/result_json.h"
+#include "scan/shard.h"
+
+enum { SD_SCAN_EXIT_OK = 0, SD_SCAN_EXIT_IO = 1, SD_SCAN_EXIT_USAGE = 3 };
+
+#define SD_SCAN_DEFAULT_CONCURRENCY 256
+
+typedef struct sd_scan_config {
+  const char *input_path;   /* "-" or NULL: standard input */
+  const char *output_path;  /* "-" or NULL: standard output */
+  size_t concurrency;       /* domains in flight; 0: default */
+  int resume;               /* finish the rows missing from output_path */
+  int force;                /* overwrite an existing output */
+  sd_shard shard;           /* count 0 or 1: the whole list */
+  int progress;             /* 1 always, 0 never, -1 when stderr is a terminal */
+  size_t flush_lines;       /* rows per output batch; 0: 1000 */
+  double flush_seconds;     /* and at least this often; 0: 1 s */
+  double drain_seconds;     /* after SIGINT/SIGTERM, wait this long for domains in flight; 0: 10 s */
+  sd_json_options json;
+} sd_scan_config;
+
+/* Runs the scan; returns the exit status (0, 1 I/O error, 3 usage, 128+signal). */
+int sd_scan_run(const sd_scan_config *config, const sd_engine_options *engine_options);
+
+#endif

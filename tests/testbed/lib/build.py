@@ -1,0 +1,402 @@
+#!/usr/bin/env python3
+"""Build (or reuse) the testbed's static material in the cache.
+
+Usage: build.py            print the cache directory (build it if needed)
+       build.py --list     print the scenario domains
+
+The cache entry is keyed on a hash of every input (definition files, the
+catalogue's domain list, this code) and on the week number (so certificates
+and RRSIGs never age out of a reused entry).  Entries are built in a private
+temporary directory and published with an atomic rename under a lock, so
+concurrent runs are safe.  Output (all paths relative to the entry):
+
+  ca.pem, ca/*.pem       test CA (root = STSDANE_CA_FILE)
+  root.key, root.hints   trust anchor and root hints
+  tls/<name>/...         key and served chain per SMTP host / HTTPS vhost
+  zones/<zone>.zone      zone files (signed ones: *.signed, possibly broken)
+  www/<vhost>/...        policy bodies
+  manifest.json          what runtime (netns.py) starts and what selftest checks
+"""
+
+import concurrent.futures
+import fcntl
+import hashlib
+import ipaddress
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import model  # noqa: E402
+from model import fqdn, bare  # noqa: E402
+
+CACHE_VERSION = "1"
+WEEK = 7 * 86400
+
+
+def cache_root():
+    base = os.environ.get("XDG_CACHE_HOME") or "/var/tmp"
+    return os.environ.get("STSDANE_TESTBED_CACHE", os.path.join(base, "stsdane-testbed"))
+
+
+def input_hash(files, domains):
+    h = hashlib.sha256(CACHE_VERSION.encode())
+    for path in files:
+        h.update(path.encode() + b"\0" + open(path, "rb").read())
+    h.update("\n".join(domains).encode())
+    for name in sorted(os.listdir(model.HERE)):
+        if name.endswith(".py"):
+            h.update(open(os.path.join(model.HERE, name), "rb").read())
+    h.update(str(int(time.time() // WEEK)).encode())
+    return h.hexdigest()[:20]
+
+
+class Addresses:
+    """Allocates listener addresses in definition order (stable when extras are added)."""
+
+    def __init__(self):
+        self.v4 = self._pool4()
+        self.v6 = (ipaddress.IPv6Address("2001:db8:25::") + i for i in range(16, 1 << 20))
+        self.used = set()
+
+    @staticmethod
+    def _pool4():
+        for i in range(10, 255):
+            yield ipaddress.IPv4Address("198.51.100.%d" % i)
+        for i in range(1 << 16):  # overflow for big populations: 10.25.0.0/16 ...
+            yield ipaddress.IPv4Address("10.25.0.0") + i
+
+    def take(self, family, explicit=None):
+        if explicit:
+            self.used.add(explicit)
+            return explicit
+        pool = self.v4 if family == 4 else self.v6
+        while True:
+            a = str(next(pool))
+            if a not in self.used:
+                self.used.add(a)
+                return a
+
+
+class Builder:
+    def __init__(self, world, out):
+        self.w = world
+        self.out = out
+        self.now = time.time()
+        self.endpoints = {}   # fqdn -> {"cert": [x509...], "dir": rel}
+        self.spares = {}      # label -> cert
+        self.zone_files = {}  # zone -> rel path of the file NSD serves
+        self.ds = {}          # zone -> DS line
+        self.host_addr = {}   # host fqdn -> {"A": [...], "AAAA": [...]}
+        self.rrs = {}         # (owner, TYPE) -> [rdata]  (final, refs resolved)
+
+    def p(self, *rel):
+        path = os.path.join(self.out, *rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return path
+
+    def write(self, rel, data, mode=0o644):
+        path = self.p(rel)
+        with open(path, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+        os.chmod(path, mode)
+
+    # -- PKI ------------------------------------------------------------------
+    def build_pki(self):
+        import pki
+        self.pki = pki
+        self.ca = pki.CA()
+        self.write("ca/root.pem", pki.cert_pem(self.ca.root))
+        self.write("ca/intermediate.pem", pki.cert_pem(self.ca.intermediate))
+        self.write("ca.pem", pki.cert_pem(self.ca.root))
+        todo = [(n, a, "smtp") for n, a in self.w.hosts.items()] + \
+               [(n, a, "web") for n, a in self.w.web.items()]
+        for name, attrs, role in todo:
+            names = attrs.get("cert_names") or (["unrelated.test"] if attrs["cert"] == "other-name"
+                                               else [bare(name)])
+            kind = "valid" if attrs["cert"] == "other-name" else attrs["cert"]
+            key, chain = self.ca.leaf(kind, names)
+            if attrs.get("chain") == "full" and not kind.startswith("self-signed"):
+                chain = chain + [self.ca.root]
+            rel = "tls/%s/%s" % (role, bare(name))
+            pem_chain = b"".join(pki.cert_pem(c) for c in chain)
+            self.write(rel + "/key.pem", pki.key_pem(key), 0o600)
+            self.write(rel + "/chain.pem", pem_chain)
+            self.write(rel + "/key+chain.pem", pki.key_pem(key) + pem_chain, 0o600)
+            self.endpoints[name] = {"chain": chain, "dir": rel}
+
+    def ref_cert(self, ref, who):
+        """Resolve a certificate reference used in TLSA records."""
+        kind, _, arg = ref.partition(":")
+        if kind == "cert":
+            ep = self.endpoints.get(fqdn(arg))
+            if not ep:
+                raise model.DefinitionError("%s: {cert:%s}: no such host" % (who, arg))
+            return ep["chain"][0]
+        if kind == "ca":
+            return {"root": self.ca.root, "intermediate": self.ca.intermediate}[arg]
+        if kind == "key":
+            if arg not in self.spares:
+                self.spares[arg] = self.pki.spare(arg)[1]
+            return self.spares[arg]
+        raise model.DefinitionError("%s: unknown reference {%s}" % (who, ref))
+
+    def rdata(self, rtype, text, who):
+        text = text.replace("{web_ip}", model.WEB_V4)
+        if rtype == "TLSA":
+            m = re.fullmatch(r"\s*(\d+)\s+(\d+)\s+(\d+)\s+\{([^}]+)\}\s*", text)
+            if m:
+                u, s, t = int(m.group(1)), int(m.group(2)), int(m.group(3))
+                cert = self.ref_cert(m.group(4), who)
+                return "%d %d %d %s" % (u, s, t, self.pki.tlsa_data(u, s, t, cert))
+        if "{" in text and rtype != "TXT":
+            raise model.DefinitionError("%s: unresolved reference in %s %r" % (who, rtype, text))
+        return text
+
+    # -- addresses and records --------------------------------------------------
+    def build_records(self):
+        alloc = Addresses()
+        for infra in (model.NS_V4, model.NS_V6, model.RESOLVER_V4, model.RESOLVER_V6, model.WEB_V4):
+            alloc.used.add(infra)
+        for name, attrs in self.w.hosts.items():
+            fam = attrs["family"]
+            addrs = {"A": [], "AAAA": []}
+            explicit = attrs.get("address")
+            if fam in ("ipv4", "dual"):
+                addrs["A"].append(alloc.take(4, explicit if fam == "ipv4" else None))
+            if fam in ("ipv6", "dual"):
+                addrs["AAAA"].append(alloc.take(6, explicit if fam == "ipv6" else None))
+            self.host_addr[name] = addrs
+            for t, lst in addrs.items():
+                for a in lst:
+                    self.w.records.append((name, t, a, "host"))
+        for owner, rtype, text, who in self.w.records:
+            rd = self.rdata(rtype, text, who)
+            lst = self.rrs.setdefault((fqdn(owner), rtype), [])
+            if rd not in lst:
+                lst.append(rd)
+
+    # -- zones ----------------------------------------------------------------------
+    def parent_zone(self, zone):
+        return self.w.zone_of(zone.split(".", 1)[1] if zone.count(".") > 1 else ".") \
+            if zone != "." else None
+
+    def keygen(self, zone):
+        zdir = self.p("zones", "keys", "x")
+        zdir = os.path.dirname(zdir)
+        base = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", zone],
+                              cwd=zdir, check=True, capture_output=True, text=True).stdout.strip()
+        with open(os.path.join(zdir, base + ".ds")) as f:
+            ds = f.read().split(";")[0].split()
+        self.ds[zone] = "%s 3600 IN DS %s" % (zone, " ".join(ds[-4:]))
+        return os.path.join(zdir, base)
+
+    def zone_text(self, zone):
+        opts = self.w.zones[zone]
+        serial = int(self.now)
+        lines = ["$TTL 3600",
+                 "%s SOA %s hostmaster.test. %d 3600 600 86400 300" % (zone, model.NS_NAME, serial),
+                 "%s NS %s" % (zone, model.NS_NAME)]
+        if zone == ".":  # glue for the root's name server
+            lines += ["%s A %s" % (model.NS_NAME, model.NS_V4),
+                      "%s AAAA %s" % (model.NS_NAME, model.NS_V6)]
+        if zone == "test.":
+            lines += ["%s A %s" % (model.NS_NAME, model.NS_V4),
+                      "%s AAAA %s" % (model.NS_NAME, model.NS_V6)]
+        for child, copts in self.w.zones.items():
+            if child == zone or self.parent_zone(child) != zone:
+                continue
+            if copts.get("unreachable"):
+                ns = "ns." + child
+                lines += ["%s NS %s" % (child, ns), "%s A %s" % (ns, model.UNREACHABLE_V4)]
+                continue
+            lines.append("%s NS %s" % (child, model.NS_NAME))
+            if copts["signed"] and copts["ds"]:
+                lines.append(self.ds[child])
+        for owner, rtype, rd in self.by_zone.get(zone, []):
+            lines.append("%s %s %s" % (owner, rtype, rd))
+        del opts
+        return "\n".join(lines) + "\n"
+
+    def build_zones(self):
+        self.by_zone = {}
+        for (owner, rtype), rds in self.rrs.items():
+            z = self.by_zone.setdefault(self.w.zone_of(owner), [])
+            z.extend((owner, rtype, rd) for rd in rds)
+        served = [z for z, o in self.w.zones.items() if not o.get("unreachable")]
+        signed = [z for z in served if self.w.zones[z]["signed"]]
+        os.makedirs(self.p("zones", "keys", "x").rsplit("/", 1)[0], exist_ok=True)
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            keys = dict(zip(signed, ex.map(self.keygen, signed)))
+            list(ex.map(lambda z: self.write_zone(z, keys.get(z)), served))
+        with open(keys["."] + ".key") as f:
+            dnskey = f.read().split(";")[0].split()
+        self.write("root.key", ". 3600 IN DNSKEY %s\n" % " ".join(dnskey[3:]))
+        self.write("root.hints", ". 3600000 NS %s\n%s 3600000 A %s\n%s 3600000 AAAA %s\n" % (
+            model.NS_NAME, model.NS_NAME, model.NS_V4, model.NS_NAME, model.NS_V6))
+
+    def write_zone(self, zone, key):
+        fname = "root" if zone == "." else bare(zone)
+        rel = "zones/%s.zone" % fname
+        self.write(rel, self.zone_text(zone))
+        if not key:
+            self.zone_files[zone] = rel
+            return
+        opts = self.w.zones[zone]
+        inc, exp = opts.get("validity", ["-1d", "+30d"])
+        srel = rel + ".signed"
+        subprocess.run(["ldns-signzone", "-o", zone, "-i", str(model.reldays(inc, self.now)),
+                        "-e", str(model.reldays(exp, self.now)), "-f", self.p(srel), self.p(rel), key],
+                       check=True, capture_output=True)
+        if opts.get("corrupt_rrsig"):
+            self.corrupt(srel, opts["corrupt_rrsig"])
+        self.zone_files[zone] = srel
+
+    def corrupt(self, rel, targets):
+        """Flip bits in the signature of the RRSIGs covering the given 'owner TYPE'."""
+        want = {(fqdn(t.split()[0]), t.split()[1].upper()) for t in targets}
+        out, hit = [], set()
+        for line in open(self.p(rel)):
+            f = line.split()
+            if len(f) > 12 and f[3] == "RRSIG" and (f[0].lower(), f[4].upper()) in want:
+                sig = f[-1]
+                f[-1] = ("B" if sig[0] != "B" else "C") + sig[1:]
+                line = "\t".join(f) + "\n"
+                hit.add((f[0].lower(), f[4].upper()))
+            out.append(line)
+        if want - hit:
+            raise model.DefinitionError("corrupt_rrsig: no RRSIG for %s" % sorted(want - hit))
+        with open(self.p(rel), "w") as fh:
+            fh.writelines(out)
+
+    # -- web content ------------------------------------------------------------------
+    def build_web(self):
+        self.web_manifest = []
+        for name, a in self.w.web.items():
+            body = policy_body(a)
+            rel = "www/%s/policy" % bare(name)
+            if body is not None:
+                self.write(rel, body)
+            self.web_manifest.append({
+                "name": bare(name), "cert": a["cert"], "path": a["path"],
+                "status": 301 if a.get("redirect") else a["status"],
+                "redirect": a.get("redirect"), "content_type": a["content_type"],
+                "file": rel if body is not None else None,
+                "body_sha256": hashlib.sha256(body).hexdigest() if body is not None else None,
+                "body_len": len(body) if body is not None else None,
+                "tls": self.endpoints[name]["dir"]})
+
+    # -- manifest -------------------------------------------------------------------------
+    def build_manifest(self):
+        import checks
+        smtp = []
+        for name, a in self.w.hosts.items():
+            for fam in ("A", "AAAA"):
+                for ip in self.host_addr[name][fam]:
+                    smtp.append({"name": bare(name), "ip": ip, "mode": a["smtp"],
+                                 "script": a.get("script"), "tls": self.endpoints[name]["dir"]})
+        v4 = [model.NS_V4, model.RESOLVER_V4, model.WEB_V4] + \
+            [s["ip"] for s in smtp if ":" not in s["ip"]]
+        v6 = [model.NS_V6, model.RESOLVER_V6] + [s["ip"] for s in smtp if ":" in s["ip"]]
+        man = {
+            "built_at": int(self.now),
+            "resolver": model.RESOLVER_V4, "resolver6": model.RESOLVER_V6,
+            "ns": [model.NS_V4, model.NS_V6], "web_ip": model.WEB_V4,
+            "addresses": {"v4": sorted(set(v4)), "v6": sorted(set(v6))},
+            "files": {"ca": "ca.pem", "trust_anchor": "root.key", "root_hints": "root.hints",
+                      "intermediate": "ca/intermediate.pem"},
+            "zones": [{"name": z, "file": f} for z, f in self.zone_files.items()],
+            "smtp": smtp, "web": self.web_manifest,
+            "scenarios": checks.derive_all(self),
+        }
+        self.write("manifest.json", json.dumps(man, separators=(",", ":")))
+
+    def build(self):
+        self.build_pki()
+        self.build_records()
+        self.build_zones()
+        self.build_web()
+        self.build_manifest()
+
+
+def policy_body(a):
+    """Render the policy (or raw body) of a vhost as bytes; None = no file."""
+    if a.get("redirect") or a["status"] != 200 and "body" not in a:
+        return None
+    if "body" in a:
+        text = a["body"]
+        lines = text.split("\n")
+    else:
+        pol = a.get("policy", {})
+        lines = ["version: %s" % pol.get("version", "STSv1"), "mode: %s" % pol.get("mode", "enforce")]
+        lines += ["mx: %s" % m for m in pol.get("mx", [])]
+        if pol.get("max_age") is not None:
+            lines.append("max_age: %s" % pol.get("max_age", 604800))
+        lines += pol.get("extra", [])
+    eol = "\r\n" if a["eol"] == "crlf" else "\n"
+    body = "".join(l + eol for l in lines)
+    if a.get("pad_to"):
+        head = "x-padding: "
+        n = a["pad_to"] - len(body) - len(head) - len(eol)
+        if n > 0:
+            body += head + "a" * n + eol
+    return body.encode()
+
+
+def build_entry(world, key):
+    root = cache_root()
+    os.makedirs(root, exist_ok=True)
+    final = os.path.join(root, key)
+    if os.path.exists(os.path.join(final, "manifest.json")):
+        return final
+    with open(os.path.join(root, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)   # one builder at a time; others wait, then reuse
+        if os.path.exists(os.path.join(final, "manifest.json")):
+            return final
+        tmp = os.path.join(root, ".tmp-%d" % os.getpid())
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        try:
+            Builder(world, tmp).build()
+            os.rename(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        prune(root, keep=final)
+    return final
+
+
+def prune(root, keep):
+    """Drop cache entries not used for two days (never the one just built)."""
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if path == keep or name.startswith(".") or not os.path.isdir(path):
+            continue
+        if time.time() - os.path.getmtime(path) > 2 * 86400:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def main():
+    try:
+        files = model.definition_files()
+        world = model.load_world(files)
+    except (model.DefinitionError, OSError, ValueError, KeyError) as e:
+        sys.exit("testbed: scenario definitions: %s" % e)
+    if sys.argv[1:] == ["--list"]:
+        print("\n".join(world.scenarios))
+        return
+    key = input_hash(files, list(world.scenarios))
+    try:
+        entry = build_entry(world, key)
+    except model.DefinitionError as e:
+        sys.exit("testbed: %s" % e)
+    os.utime(entry)
+    print(entry)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Runtime of the testbed: runs as PID 1 of fresh net/mount/PID namespaces.
+
+Usage (from tests/testbed/run): netns.py CACHE_ENTRY CMD [ARG...]
+
+Puts the testbed addresses on lo, mounts a private tmpfs as the run
+directory, bind-mounts a resolv.conf over /etc/resolv.conf, starts NSD,
+Unbound, nginx and Postfix, waits until they listen, runs CMD with the
+STSDANE_* environment and exits with CMD's status.  Because this process is
+PID 1 of its own PID namespace, the kernel kills every remaining process of
+the testbed when it exits, whatever happened (CMD failure, signal).
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import servers  # noqa: E402
+
+RUN_MOUNT = "/run/stsdane-testbed"   # a private tmpfs is mounted here per run
+START_TIMEOUT = 15.0
+
+
+T0 = time.monotonic()
+
+
+def trace(what):
+    """With STSDANE_TESTBED_DEBUG=1, print start-up timings to stderr."""
+    if os.environ.get("STSDANE_TESTBED_DEBUG"):
+        print("testbed: %.3fs %s" % (time.monotonic() - T0, what), file=sys.stderr)
+
+
+def sh(*argv, **kw):
+    subprocess.run(argv, check=True, **kw)
+
+
+def setup_network(man):
+    sh("ip", "link", "set", "lo", "up")
+    batch = ["addr add %s/32 dev lo" % a for a in man["addresses"]["v4"]]
+    batch += ["addr add %s/128 dev lo nodad" % a for a in man["addresses"]["v6"]]
+    sh("ip", "-batch", "-", input="\n".join(batch) + "\n", text=True)
+
+
+def setup_mounts(man):
+    os.makedirs(RUN_MOUNT, exist_ok=True)  # (empty mount point on the host)
+    sh("mount", "-t", "tmpfs", "-o", "mode=0755,size=256m", "stsdane-testbed", RUN_MOUNT)
+    run = RUN_MOUNT
+    os.makedirs(os.path.join(run, "logs"))
+    conf = servers.resolv_conf(man, run)
+    sh("mount", "--bind", conf, "/etc/resolv.conf")
+    return run
+
+
+def wait_listening(targets, procs):
+    """Wait until every (ip, port) accepts TCP connections; fail if a server died."""
+    deadline = time.monotonic() + START_TIMEOUT
+    pending = list(targets)
+    while pending:
+        for name, p in procs:
+            if p.poll() is not None:
+                raise RuntimeError("%s exited with status %s during start-up" % (name, p.returncode))
+        ip, port = pending[0]
+        fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+        with socket.socket(fam, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            try:
+                s.connect((ip, port))
+                trace("%s port %d accepts" % (ip, port))
+                pending.pop(0)
+                continue
+            except OSError:
+                pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("timeout waiting for %s port %d" % (ip, port))
+        time.sleep(0.05)
+
+
+def start_servers(man, entry, run):
+    procs = []
+    log = open(os.path.join(run, "logs", "servers.out"), "ab")
+
+    def start(name, argv):
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                             start_new_session=True)
+        procs.append((name, p))
+
+    start("nsd", servers.nsd(man, entry, run))
+    start("unbound", servers.unbound(man, entry, run))
+    if man["web"]:
+        start("nginx", servers.nginx(man, entry, run))
+    pf = servers.postfix(man, entry, run)
+    if pf:
+        start("postfix", pf)
+    for argv in servers.scripted(man, entry, run):
+        start("smtp-script", argv)
+    targets = [(man["ns"][0], 53), (man["resolver"], 53)]
+    if man["web"]:
+        targets.append((man["web_ip"], 443))
+    targets += [(s["ip"], 25) for s in man["smtp"] if s["mode"] != "refused"]
+    wait_listening(targets, procs)
+    return procs
+
+
+def stop_servers(procs):
+    for _name, p in procs:
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 3
+    for _name, p in procs:
+        try:
+            p.wait(max(0.05, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass   # PID namespace teardown kills it anyway
+
+
+def main():
+    entry, cmd = sys.argv[1], sys.argv[2:]
+    with open(os.path.join(entry, "manifest.json")) as f:
+        man = json.load(f)
+    got = {"sig": None}
+    child = {"p": None}
+
+    def on_signal(signum, _frame):
+        got["sig"] = signum
+        p = child["p"]
+        if p is not None and signum != signal.SIGINT:   # SIGINT already reached CMD via the tty
+            try:
+                p.send_signal(signum)
+            except ProcessLookupError:
+                pass
+        if p is None:
+            raise KeyboardInterrupt
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
+    procs, status = [], 1
+    try:
+        setup_network(man)
+        run = setup_mounts(man)
+        trace("namespace ready")
+        procs = start_servers(man, entry, run)
+        trace("servers listening")
+        files = man["files"]
+        env = dict(os.environ,
+                   STSDANE_RESOLVER=man["resolver"],
+                   STSDANE_TRUST_ANCHOR=os.path.join(entry, files["trust_anchor"]),
+                   STSDANE_CA_FILE=os.path.join(entry, files["ca"]),
+                   STSDANE_ROOT_HINTS=os.path.join(entry, files["root_hints"]),
+                   STSDANE_TESTBED_DIR=run,
+                   STSDANE_TESTBED_MANIFEST=os.path.join(entry, "manifest.json"))
+        try:
+            child["p"] = subprocess.Popen(cmd, env=env)
+        except OSError as e:
+            print("testbed: cannot run %s: %s" % (cmd[0], e), file=sys.stderr)
+            status = 127
+        else:
+            while True:
+                try:
+                    status = child["p"].wait()
+                    break
+                except KeyboardInterrupt:
+                    continue
+            if status < 0:
+                status = 128 - status
+    except KeyboardInterrupt:
+        status = 130
+    except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
+        print("testbed: start-up failed: %s" % e, file=sys.stderr)
+        keep_logs()
+        status = 1
+    finally:
+        if child["p"] is not None and child["p"].poll() is None:
+            child["p"].kill()
+        stop_servers(procs)
+    keep_logs()
+    sys.exit(status)
+
+
+def keep_logs():
+    """With STSDANE_TESTBED_KEEP=DIR, copy the run directory's logs there."""
+    dest = os.environ.get("STSDANE_TESTBED_KEEP")
+    if dest and os.path.isdir(os.path.join(RUN_MOUNT, "logs")):
+        shutil.copytree(RUN_MOUNT, dest, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("spool", "data", "tmp"), symlinks=True)
+
+
+if __name__ == "__main__":
+    main()
