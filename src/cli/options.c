@@ -1,5 +1,7 @@
 #include "cli/options.h"
 
+#include "dns/unbound_options.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@ const struct option sd_engine_long_options[] = {
     {"per-address", required_argument, NULL, OPT_PER_ADDRESS},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"query-log", required_argument, NULL, OPT_QUERY_LOG},
+    {"unbound-option", required_argument, NULL, OPT_UNBOUND_OPTION},
     {"json", no_argument, NULL, OPT_JSON},
     {"pem", no_argument, NULL, OPT_PEM},
     {"color", required_argument, NULL, OPT_COLOR},
@@ -31,6 +34,15 @@ const size_t sd_engine_long_option_count = sizeof(sd_engine_long_options) / size
 static const char *env_or_null(const char *name) {
   const char *v = getenv(name);
   return v && *v ? v : NULL;
+}
+
+/* STSDANE_UNBOUND_OPTIONS: options for recursive mode, separated by ';'. */
+static void add_unbound_options_from_env(void) {
+  const char *env = env_or_null("STSDANE_UNBOUND_OPTIONS");
+  char *copy = env ? strdup(env) : NULL, *save = NULL;
+  for (char *opt = copy ? strtok_r(copy, ";", &save) : NULL; opt; opt = strtok_r(NULL, ";", &save))
+    if (sd_unbound_option_add(opt) != 0) fprintf(stderr, "stsdane: ignoring STSDANE_UNBOUND_OPTIONS entry '%s'\n", opt);
+  free(copy);
 }
 
 void sd_cli_options_init(sd_cli_options *o) {
@@ -50,6 +62,7 @@ void sd_cli_options_init(sd_cli_options *o) {
   e->fetch.timeout_ms = 60000;
   e->fetch.connect_timeout_ms = 10000;
   e->smtp_port = 25;
+  add_unbound_options_from_env();
   const char *nc = env_or_null("NO_COLOR");
   o->color = nc ? SD_COLOR_NEVER : SD_COLOR_AUTO;
 }
@@ -122,6 +135,12 @@ int sd_cli_options_handle(sd_cli_options *o, int opt, const char *arg) {
       return -1;
     }
     return 1;
+  case OPT_UNBOUND_OPTION:
+    if (sd_unbound_option_add(arg) != 0) {
+      fprintf(stderr, "stsdane: --unbound-option wants 'name: value', e.g. 'local-zone: test. nodefault'\n");
+      return -1;
+    }
+    return 1;
   case OPT_JSON: o->json = 1; return 1;
   case OPT_PEM: o->include_pem = 1; return 1;
   case OPT_COLOR:
@@ -143,6 +162,8 @@ const char *sd_cli_options_help(void) {
          "  --trust-anchor FILE   DNSSEC root trust anchor, zone-file format [STSDANE_TRUST_ANCHOR; built-in]\n"
          "  --recursive           resolve from the root instead of through a stub resolver\n"
          "  --root-hints FILE     root hints for --recursive [STSDANE_ROOT_HINTS]\n"
+         "  --unbound-option O    libunbound option for --recursive, e.g. 'local-zone: test. nodefault'\n"
+         "                        [STSDANE_UNBOUND_OPTIONS, ';'-separated]\n"
          "  --ca-file FILE        trusted WebPKI roots, PEM [STSDANE_CA_FILE; system store]\n"
          "  --ehlo NAME           name sent in EHLO [STSDANE_EHLO; stsdane.invalid]\n"
          "  --dns-timeout S       per DNS query (5)\n"

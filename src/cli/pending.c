@@ -9,6 +9,3 @@ static int not_yet(const char *cmd) {
   return SD_EXIT_USAGE;
 }
 
-int sd_cmd_scan(int argc, char **argv) { (void)argc; (void)argv; return not_yet("scan"); }
-int sd_cmd_report(int argc, char **argv) { (void)argc; (void)argv; return not_yet("report"); }
-int sd_cmd_diff(int argc, char **argv) { (void)argc; (void)argv; return not_yet("diff"); }

@@ -85,6 +85,24 @@ static const char *severity_color(const palette *c, sd_severity s) {
   return s == SD_SEV_ERROR ? c->red : s == SD_SEV_WARNING ? c->yellow : c->dim;
 }
 
+/* A remedy may span lines (policy lines to publish): each line is indented
+ * under "fix:" and escaped on its own. */
+static void render_remedy(FILE *out, const char *remedy, const palette *c) {
+  fprintf(out, "            %sfix:%s ", c->bold, c->reset);
+  const char *line = remedy;
+  for (;;) {
+    const char *nl = strchr(line, '\n');
+    size_t n = nl ? (size_t)(nl - line) : strlen(line);
+    char *e = sd_escape_terminal(line, n);
+    fputs(e ? e : "", out);
+    free(e);
+    fputc('\n', out);
+    if (!nl) break;
+    line = nl + 1;
+    fputs("                 ", out);
+  }
+}
+
 static void render_finding(FILE *out, const sd_finding *f, const palette *c) {
   const sd_code_info *info = sd_code_lookup(f->code);
   fprintf(out, "    %s%-7s%s %s", severity_color(c, info->severity), sd_severity_name(info->severity), c->reset,
@@ -93,11 +111,7 @@ static void render_finding(FILE *out, const sd_finding *f, const palette *c) {
   fputs(": ", out);
   put_escaped(out, f->detail && *f->detail ? f->detail : info->summary);
   fputc('\n', out);
-  if (f->remedy) {
-    fprintf(out, "            %sfix:%s ", c->bold, c->reset);
-    put_escaped(out, f->remedy);
-    fputc('\n', out);
-  }
+  if (f->remedy) render_remedy(out, f->remedy, c);
 }
 
 /* Findings whose location starts with prefix ("mx:host" matches "mx:host" and "mx:host/ip"). */

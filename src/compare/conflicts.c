@@ -68,20 +68,21 @@ static void add_sts_fails_dane_passes(sd_domain_result *r) {
         sd_verdict_mx_decision(r, mx, SD_PROFILE_DANE) != SD_MX_ACCEPT_AUTH)
       continue;
     const char *match = first_dane_match(mx);
-    char *tlsa = sd_vi_sanitize(match ? match : "TLSA", 80);
+    char *tlsa = sd_vi_sanitize(match ? match : "", 200);
+    const char *sp = match ? " " : "";
     if (mx->sts_match != 1) {
       conflict_add(r, "sts-fails-dane-passes",
                    "MTA-STS-only senders defer mail that DANE senders deliver: %s is not listed in "
-                   "the MTA-STS policy, but its TLSA %s record authenticates it",
-                   mx->host, tlsa ? tlsa : "");
+                   "the MTA-STS policy, but its TLSA%s%s record authenticates it",
+                   mx->host, sp, tlsa ? tlsa : "");
     } else {
       const char *why = first_pkix_error(mx);
       char *why_clean = sd_vi_sanitize(why ? why : "it fails WebPKI validation", 300);
       conflict_add(r, "sts-fails-dane-passes",
                    "MTA-STS-only senders defer mail that DANE senders deliver: %s presents a "
-                   "certificate that fails WebPKI validation (%s) that its TLSA %s record "
+                   "certificate that fails WebPKI validation (%s) that its TLSA%s%s record "
                    "authenticates",
-                   mx->host, why_clean ? why_clean : "", tlsa ? tlsa : "");
+                   mx->host, why_clean ? why_clean : "", sp, tlsa ? tlsa : "");
       free(why_clean);
     }
     free(tlsa);

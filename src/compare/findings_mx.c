@@ -162,7 +162,7 @@ static void sts_mismatch_finding(sd_domain_result *r, const sd_mx_result *mx, co
   char *closest = sd_vi_sanitize(mx->mismatch.closest_pattern, 255);
   sd_finding *f = sd_findings_add(
       &r->findings, SD_C_STS_MX_MISMATCH, where,
-      "%s matches no mx pattern of the MTA-STS policy (%s%s%s)%s", host_of(mx),
+      "%s matches no mx pattern of the MTA-STS policy (mismatch class: %s%s%s)%s", host_of(mx),
       sd_sts_mismatch_name(mx->mismatch.kind),
       mx->mismatch.closest_pattern ? ", closest pattern " : "",
       mx->mismatch.closest_pattern && closest ? closest : "",
@@ -219,10 +219,12 @@ static void format_date(time_t t, char out[32]) {
 static void set_cert_remedy(sd_finding *f, sd_code code, const sd_domain_result *r,
                             const sd_mx_result *mx, const sd_addr_result *a) {
   const char *h = host_of(mx);
-  const char *dane_clause = sd_vi_mx_dane_required(r, mx)
-                                ? " and keep DANE records in step: publish the new key's 3 1 1 "
-                                  "record before deploying it (RFC 7671 §8)"
-                                : "";
+  int renewal = code == SD_C_CERT_EXPIRED || code == SD_C_CERT_EXPIRES_SOON;
+  const char *dane_clause = !sd_vi_mx_dane_required(r, mx) ? ""
+                            : renewal ? " and keep DANE records in step: publish the new key's 3 1 1 "
+                                        "record before deploying it (RFC 7671 §8)"
+                                      : "; keep DANE records in step: publish the new key's 3 1 1 "
+                                        "record before deploying it (RFC 7671 §8)";
   char date[32];
   format_date(a->pkix.leaf_not_after, date);
   switch (code) {
@@ -312,9 +314,14 @@ static void dane_findings(sd_domain_result *r, const sd_mx_result *mx, const sd_
                             line);
     break;
   case SD_C_DANE_TA_NAME_MISMATCH:
-    f = sd_findings_add(&r->findings, code, where,
-                        "the DANE-TA record matched, but the certificate of %s (%s) names neither %s nor %s%s%s",
-                        host_of(mx), ip, tlsa_base_of(mx), host_of(mx), why && *why ? ": " : "", why ? why : "");
+    if (strcmp(tlsa_base_of(mx), host_of(mx)) == 0)
+      f = sd_findings_add(&r->findings, code, where,
+                          "the DANE-TA record matched, but the certificate of %s (%s) does not name %s%s%s",
+                          host_of(mx), ip, host_of(mx), why && *why ? ": " : "", why ? why : "");
+    else
+      f = sd_findings_add(&r->findings, code, where,
+                          "the DANE-TA record matched, but the certificate of %s (%s) names neither %s nor %s%s%s",
+                          host_of(mx), ip, tlsa_base_of(mx), host_of(mx), why && *why ? ": " : "", why ? why : "");
     if (line)
       sd_finding_set_remedy(f, "serve a certificate whose DNS names include %s, or %s", tlsa_base_of(mx), line);
     else

@@ -12,6 +12,7 @@
 #include <getdns/getdns_extra.h>
 
 #include "dns/cache.h"
+#include "dns/unbound_options.h"
 #include "util/str.h"
 
 struct sd_dns {
@@ -139,33 +140,20 @@ static int set_trust_anchor(getdns_context *ctx, const char *path, char *err, si
   return 0;
 }
 
-/* Root hints are NS/A/AAAA records; getdns wants the addresses. */
-static int set_root_hints(getdns_context *ctx, const char *path, char *err, size_t err_len) {
-  getdns_list *rrs = read_rr_file(path, err, err_len);
-  if (!rrs) return -1;
-  getdns_list *addrs = getdns_list_create();
-  size_t n = 0, used = 0;
-  getdns_list_get_length(rrs, &n);
-  for (size_t i = 0; i < n; i++) {
-    getdns_dict *rr = NULL;
-    getdns_bindata *ip = NULL;
-    if (getdns_list_get_dict(rrs, i, &rr) != GETDNS_RETURN_GOOD) continue;
-    if (getdns_dict_get_bindata(rr, "/rdata/ipv4_address", &ip) != GETDNS_RETURN_GOOD &&
-        getdns_dict_get_bindata(rr, "/rdata/ipv6_address", &ip) != GETDNS_RETURN_GOOD)
-      continue;
-    char *text = getdns_display_ip_address(ip);
-    getdns_dict *addr = NULL;
-    if (text && address_dict(text, &addr) == 0) {
-      getdns_list_set_dict(addrs, used++, addr);
-      getdns_dict_destroy(addr);
-    }
-    free(text);
+/* Root hints go straight to libunbound ("root-hints:" on the context getdns
+ * creates): getdns 1.6.0's getdns_context_set_dns_root_servers refuses them
+ * ("Did not update the context"). Registered before the context exists. */
+static int set_root_hints(const char *path, char *err, size_t err_len) {
+  FILE *fp = fopen(path, "r");
+  if (!fp) {
+    snprintf(err, err_len, "cannot open root hints %s: %s", path, strerror(errno));
+    return -1;
   }
-  getdns_list_destroy(rrs);
-  getdns_return_t rc = used ? getdns_context_set_dns_root_servers(ctx, addrs) : GETDNS_RETURN_GENERIC_ERROR;
-  getdns_list_destroy(addrs);
-  if (rc != GETDNS_RETURN_GOOD) {
-    snprintf(err, err_len, "root hints %s: no usable root server address", path);
+  fclose(fp);
+  char option[4200];
+  snprintf(option, sizeof(option), "root-hints: %s", path);
+  if (sd_unbound_option_add(option) != 0) {
+    snprintf(err, err_len, "root hints %s: too many resolver options", path);
     return -1;
   }
   return 0;
@@ -178,8 +166,6 @@ static int configure_context(sd_dns *dns, const sd_dns_options *o, char *err, si
   /* No search list: every name we ask for is fully qualified. */
   getdns_context_set_append_name(ctx, GETDNS_APPEND_NAME_NEVER);
   if (!o->recursive && o->resolver && set_upstream(ctx, o->resolver, err, err_len) != 0) return -1;
-  if (o->recursive && o->root_hints_file && set_root_hints(ctx, o->root_hints_file, err, err_len) != 0)
-    return -1;
   if (o->trust_anchor_file && set_trust_anchor(ctx, o->trust_anchor_file, err, err_len) != 0) return -1;
   if (getdns_extension_set_libevent_base(ctx, dns->base) != GETDNS_RETURN_GOOD) {
     snprintf(err, err_len, "getdns cannot attach to the libevent loop");
@@ -196,6 +182,10 @@ sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *o, char *err, 
   }
   dns->base = base;
   dns->query_log = o->query_log;
+  if (o->recursive && o->root_hints_file && set_root_hints(o->root_hints_file, err, err_len) != 0) {
+    free(dns);
+    return NULL;
+  }
   /* set_from_os reads /etc/resolv.conf, the default upstream. */
   if (getdns_context_create(&dns->context, 1) != GETDNS_RETURN_GOOD) {
     snprintf(err, err_len, "cannot create a getdns context (is /etc/resolv.conf readable?)");
@@ -410,6 +400,11 @@ static void on_getdns_answer(getdns_context *ctx, getdns_callback_type_t type, g
                              void *userarg, getdns_transaction_t tid) {
   sd_dns_cache_entry *e = userarg;
   sd_dns *dns = e->owner;
+  if (getenv("SD_DEBUG_DNS") && response) {
+    char *txt = getdns_pretty_print_dict(response);
+    fprintf(stderr, "%s\n", txt ? txt : "");
+    free(txt);
+  }
   parse_response(&e->answer, type, response);
   if (response) getdns_dict_destroy(response);
   e->pending = 0;

@@ -1,6 +1,5 @@
 #include "scan/input.h"
 
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -326,8 +325,12 @@ int sd_input_next(sd_input *in, sd_scan_row *row) {
       in->skipped++;
       continue;
     }
-    memset(row, 0, offsetof(sd_scan_row, text));
+    /* Reset field by field: clearing the whole row (5 KiB) per line is waste. */
+    row->kind = SD_ROW_INVALID;
     row->text[0] = row->domain[0] = row->reason[0] = '\0';
+    row->shard_key = 0;
+    row->has_rank = 0;
+    row->rank = 0;
     row->line = r->line_no;
     int first = !in->seen_content;
     in->seen_content = 1;

@@ -26,7 +26,7 @@ int sd_scan_output_open(sd_scan_output *out, const char *path, sd_output_mode mo
     snprintf(err, err_len,
              "%s already holds results; rerun with --resume to finish that scan, or --force to start over "
              "(its rows are then lost)", path);
-    return -1;
+    return -2;
   }
   int flags = O_WRONLY | O_CREAT | (mode == SD_OUTPUT_APPEND ? O_APPEND : O_TRUNC);
   int fd = open(path, flags | O_CLOEXEC, 0644);

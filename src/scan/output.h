@@ -31,7 +31,8 @@ typedef enum sd_output_mode { SD_OUTPUT_NEW, SD_OUTPUT_FORCE, SD_OUTPUT_APPEND }
 /*
  * Opens path ("-" or NULL: stdout). SD_OUTPUT_NEW refuses an existing
  * non-empty file, SD_OUTPUT_FORCE truncates it, SD_OUTPUT_APPEND appends
- * (for --resume). 0, or -1 with err.
+ * (for --resume). 0; -2 with err when NEW finds results; -1 with err on
+ * an I/O error.
  */
 int sd_scan_output_open(sd_scan_output *out, const char *path, sd_output_mode mode, size_t flush_lines,
                         char *err, size_t err_len);

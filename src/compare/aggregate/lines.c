@@ -14,7 +14,7 @@ int sd_agg_read_lines(void *file, size_t max, sd_agg_line_fn cb, void *ctx, long
   if (!buf) return -1;
   int skipping = 0, c;
   for (;;) {
-    c = getc(in);
+    c = getc_unlocked(in); /* one reader per stream */
     if (c == EOF || c == '\n') {
       if (skipping) {
         if (lines) (*lines)++;

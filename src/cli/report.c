@@ -1,0 +1,221 @@
+/* stsdane report RESULTS.jsonl...: the measurement tables of a scan (or of
+ * its shards), or with --over-time the changes across snapshots. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "cli/report_render.h"
+#include "compare/aggregate/aggregate.h"
+#include "compare/aggregate/history.h"
+#include "compare/aggregate/tables.h"
+
+typedef struct report_options {
+  int json, quiet, over_time;
+  const char *csv_dir, *html_path;
+  long threshold;
+} report_options;
+
+enum { OPT_R_JSON = 1, OPT_R_CSV, OPT_R_HTML, OPT_R_OVER_TIME, OPT_R_THRESHOLD, OPT_R_QUIET };
+
+static void print_help(void) {
+  printf("usage: stsdane report [OPTIONS] RESULTS.jsonl...\n"
+         "       stsdane report --over-time [OPTIONS] SNAPSHOT.jsonl...\n\n"
+         "Aggregates scan results (one JSON object per line, as written by\n"
+         "'stsdane scan'; several files, e.g. shards, are combined; '-' is stdin)\n"
+         "into the measurement tables: adoption, MTA-STS and DANE misconfiguration\n"
+         "classes, third-party vs self-managed, outcomes per sender profile,\n"
+         "conflicts and measurement quality. With --over-time, each file is one\n"
+         "snapshot (ordered by scanned_at) and the report shows adoption per\n"
+         "snapshot and the changes between consecutive snapshots.\n\n"
+         "Options:\n"
+         "  --json                 JSON report on stdout instead of text tables\n"
+         "  --csv DIR              also write one CSV file per table into DIR\n"
+         "  --html FILE            also write a self-contained HTML page with charts\n"
+         "  --quiet                no report on stdout (with --csv or --html)\n"
+         "  --provider-threshold N an operator serving >= N registrable domains is a\n"
+         "                         third-party provider (default %d)\n"
+         "  --over-time            treat the files as snapshots over time\n"
+         "  -h, --help             this help\n\n"
+         "Malformed input lines are skipped and counted in the quality table.\n"
+         "Exit status: 0 done, 3 usage error or unreadable input.\n",
+         SD_AGG_DEFAULT_PROVIDER_THRESHOLD);
+}
+
+static int parse_args(int argc, char **argv, report_options *o) {
+  static const struct option longopts[] = {
+      {"json", no_argument, NULL, OPT_R_JSON},          {"csv", required_argument, NULL, OPT_R_CSV},
+      {"html", required_argument, NULL, OPT_R_HTML},    {"over-time", no_argument, NULL, OPT_R_OVER_TIME},
+      {"provider-threshold", required_argument, NULL, OPT_R_THRESHOLD},
+      {"quiet", no_argument, NULL, OPT_R_QUIET},        {"help", no_argument, NULL, 'h'},
+      {0, 0, 0, 0}};
+  int opt;
+  double v;
+  optind = 1;
+  while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    switch (opt) {
+    case 'h': print_help(); exit(0);
+    case OPT_R_JSON: o->json = 1; break;
+    case OPT_R_CSV: o->csv_dir = optarg; break;
+    case OPT_R_HTML: o->html_path = optarg; break;
+    case OPT_R_OVER_TIME: o->over_time = 1; break;
+    case OPT_R_QUIET: o->quiet = 1; break;
+    case OPT_R_THRESHOLD:
+      if (sd_parse_number("--provider-threshold", optarg, 1, 1e9, &v) != 0) return -1;
+      o->threshold = (long)v;
+      break;
+    default: fprintf(stderr, "stsdane report: see 'stsdane report --help'\n"); return -1;
+    }
+  }
+  if (optind >= argc) {
+    fprintf(stderr, "stsdane report: name at least one results file, e.g. 'stsdane report scan.jsonl'\n");
+    return -1;
+  }
+  return optind;
+}
+
+static FILE *open_input(const char *path) {
+  if (strcmp(path, "-") == 0) return stdin;
+  FILE *f = fopen(path, "r");
+  if (!f) fprintf(stderr, "stsdane report: cannot read %s: %s\n", path, strerror(errno));
+  return f;
+}
+
+static void close_input(FILE *f) {
+  if (f && f != stdin) fclose(f);
+}
+
+/* Each file is aggregated on its own and merged: the same path shards take. */
+static int aggregate_files(char **paths, int n, sd_agg *total) {
+  for (int i = 0; i < n; i++) {
+    FILE *f = open_input(paths[i]);
+    if (!f) return -1;
+    sd_agg part;
+    sd_agg_init(&part, total->provider_threshold);
+    int rc = sd_agg_add_stream(&part, f);
+    close_input(f);
+    if (rc != 0) fprintf(stderr, "stsdane report: read error in %s; its results are incomplete\n", paths[i]);
+    sd_agg_merge(total, &part);
+    sd_agg_free(&part);
+  }
+  return 0;
+}
+
+static int emit(const report_options *o, cJSON *json, const sd_tables *tables, const char *title) {
+  int rc = 0;
+  if (o->csv_dir && sd_report_write_csv(o->csv_dir, tables) != 0) rc = -1;
+  if (o->html_path && sd_report_write_html(o->html_path, tables, title) != 0) rc = -1;
+  if (!o->quiet) {
+    if (o->json) {
+      char *text = cJSON_Print(json);
+      if (text) printf("%s\n", text);
+      free(text);
+    } else {
+      sd_report_render_text(stdout, tables, title);
+    }
+  }
+  return rc;
+}
+
+static void warn_malformed(long long malformed, long long lines) {
+  if (malformed)
+    fprintf(stderr, "stsdane report: skipped %lld malformed line(s) of %lld (see the quality table)\n", malformed,
+            lines);
+}
+
+static int report_single(char **paths, int n, const report_options *o) {
+  sd_agg total;
+  sd_agg_init(&total, o->threshold);
+  if (aggregate_files(paths, n, &total) != 0) {
+    sd_agg_free(&total);
+    return SD_EXIT_USAGE;
+  }
+  warn_malformed(total.c[SD_AGG_MALFORMED], total.c[SD_AGG_LINES]);
+  cJSON *json = sd_agg_to_json(&total);
+  sd_tables tables = {0};
+  sd_report_tables(&total, &tables);
+  int rc = emit(o, json, &tables, "stsdane report: MTA-STS and DANE measurement");
+  sd_tables_free(&tables);
+  cJSON_Delete(json);
+  sd_agg_free(&total);
+  return rc == 0 ? SD_EXIT_OK : SD_EXIT_USAGE;
+}
+
+typedef struct snapshot_file {
+  char *path;
+  char *first;
+} snapshot_file;
+
+static int cmp_snapshot(const void *a, const void *b) {
+  const snapshot_file *x = a, *y = b;
+  if (!x->first || !y->first) return x->first ? -1 : y->first ? 1 : 0;
+  return strcmp(x->first, y->first);
+}
+
+static int report_over_time(char **paths, int n, const report_options *o) {
+  snapshot_file *files = calloc((size_t)n, sizeof(*files));
+  if (!files) return SD_EXIT_USAGE;
+  int rc = SD_EXIT_OK;
+  for (int i = 0; i < n && rc == SD_EXIT_OK; i++) {
+    if (strcmp(paths[i], "-") == 0) {
+      fprintf(stderr, "stsdane report: --over-time needs files (each one snapshot), not stdin\n");
+      rc = SD_EXIT_USAGE;
+      break;
+    }
+    FILE *f = open_input(paths[i]);
+    if (!f) {
+      rc = SD_EXIT_USAGE;
+      break;
+    }
+    files[i].path = paths[i];
+    files[i].first = sd_history_first_scanned(f);
+    close_input(f);
+  }
+  /* Stable order by the first scanned_at; ties keep the command-line order. */
+  for (int i = 1; i < n && rc == SD_EXIT_OK; i++)
+    for (int j = i; j > 0 && cmp_snapshot(&files[j - 1], &files[j]) > 0; j--) {
+      snapshot_file t = files[j];
+      files[j] = files[j - 1];
+      files[j - 1] = t;
+    }
+  sd_history h;
+  sd_history_init(&h, o->threshold > 0 ? o->threshold : SD_AGG_DEFAULT_PROVIDER_THRESHOLD);
+  for (int i = 0; i < n && rc == SD_EXIT_OK; i++) {
+    FILE *f = open_input(files[i].path);
+    if (!f) {
+      rc = SD_EXIT_USAGE;
+      break;
+    }
+    if (sd_history_add(&h, f, files[i].first ? files[i].first : files[i].path) != 0)
+      fprintf(stderr, "stsdane report: reading %s failed; its snapshot is incomplete\n", files[i].path);
+    close_input(f);
+    warn_malformed(h.snapshots[h.count - 1].c[SD_AGG_MALFORMED], h.snapshots[h.count - 1].c[SD_AGG_LINES]);
+  }
+  if (rc == SD_EXIT_OK) {
+    cJSON *json = sd_history_to_json(&h);
+    sd_tables tables = {0};
+    sd_history_tables(&h, &tables);
+    if (emit(o, json, &tables, "stsdane report: MTA-STS and DANE over time") != 0) rc = SD_EXIT_USAGE;
+    sd_tables_free(&tables);
+    cJSON_Delete(json);
+  }
+  sd_history_free(&h);
+  for (int i = 0; i < n; i++) free(files[i].first);
+  free(files);
+  return rc;
+}
+
+int sd_cmd_report(int argc, char **argv) {
+  report_options o = {0};
+  int first = parse_args(argc, argv, &o);
+  if (first < 0) return SD_EXIT_USAGE;
+  if (o.quiet && !o.csv_dir && !o.html_path) {
+    fprintf(stderr, "stsdane report: --quiet without --csv or --html would produce nothing\n");
+    return SD_EXIT_USAGE;
+  }
+  if (o.over_time) return report_over_time(argv + first, argc - first, &o);
+  return report_single(argv + first, argc - first, &o);
+}

@@ -1,0 +1,418 @@
+/* The single-scan report as tables (report-tables.md sections 1 to 6). */
+#include "compare/aggregate/tables.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compare/aggregate/agg_internal.h"
+#include "util/str.h"
+
+/* ---- builder ----------------------------------------------------------------- */
+
+sd_table *sd_tables_add(sd_tables *t, const char *id, const char *section, const char *title,
+                        const char *denominator, sd_chart chart, size_t ncols, const char *const *cols) {
+  if (t->count == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 16;
+    sd_table *items = realloc(t->items, cap * sizeof(*items));
+    if (!items) {
+      t->failed = 1;
+      return NULL;
+    }
+    t->items = items;
+    t->cap = cap;
+  }
+  sd_table *tb = &t->items[t->count++];
+  memset(tb, 0, sizeof(*tb));
+  tb->id = sd_strdup(id);
+  tb->section = sd_strdup(section);
+  tb->title = sd_strdup(title);
+  tb->denominator = sd_strdup(denominator ? denominator : "");
+  tb->chart = chart;
+  tb->ncols = ncols;
+  tb->cols = calloc(ncols, sizeof(char *));
+  for (size_t i = 0; tb->cols && i < ncols; i++) tb->cols[i] = sd_strdup(cols[i]);
+  return tb;
+}
+
+static sd_cell *next_cell(sd_table *tb) {
+  if (!tb || !tb->cols) return NULL;
+  if (tb->ncells == tb->cellcap) {
+    size_t cap = tb->cellcap ? tb->cellcap * 2 : tb->ncols * 8;
+    sd_cell *cells = realloc(tb->cells, cap * sizeof(*cells));
+    if (!cells) return NULL;
+    tb->cells = cells;
+    tb->cellcap = cap;
+  }
+  sd_cell *c = &tb->cells[tb->ncells++];
+  memset(c, 0, sizeof(*c));
+  tb->nrows = (tb->ncells + tb->ncols - 1) / tb->ncols;
+  return c;
+}
+
+void sd_table_text(sd_table *tb, const char *text) {
+  sd_cell *c = next_cell(tb);
+  if (c) c->text = sd_strdup(text ? text : "");
+}
+
+void sd_table_num(sd_table *tb, long long n, long long d) {
+  sd_cell *c = next_cell(tb);
+  if (c) {
+    c->n = n;
+    c->d = d;
+  }
+}
+
+void sd_table_row(sd_table *tb, const char *label, long long n, long long d) {
+  sd_table_text(tb, label);
+  sd_table_num(tb, n, d);
+}
+
+const sd_cell *sd_table_cell(const sd_table *tb, size_t row, size_t col) {
+  size_t i = row * tb->ncols + col;
+  return col < tb->ncols && i < tb->ncells ? &tb->cells[i] : NULL;
+}
+
+void sd_tables_free(sd_tables *t) {
+  if (!t) return;
+  for (size_t i = 0; i < t->count; i++) {
+    sd_table *tb = &t->items[i];
+    free(tb->id);
+    free(tb->section);
+    free(tb->title);
+    free(tb->denominator);
+    for (size_t c = 0; tb->cols && c < tb->ncols; c++) free(tb->cols[c]);
+    free(tb->cols);
+    for (size_t c = 0; c < tb->ncells; c++) free(tb->cells[c].text);
+    free(tb->cells);
+  }
+  free(t->items);
+  memset(t, 0, sizeof(*t));
+}
+
+const char *sd_percent(long long n, long long d, char *buf, size_t len) {
+  if (d <= 0) snprintf(buf, len, "-");
+  else snprintf(buf, len, "%.1f%%", 100.0 * (double)n / (double)d);
+  return buf;
+}
+
+/* ---- section 1: adoption ------------------------------------------------------- */
+
+static const char *const two_cols[] = {"measure", "domains"};
+
+static void adoption_tables(sd_tables *t, const sd_agg *a) {
+  const long long *c = a->adoption.c, all = c[SD_ADOPT_DOMAINS];
+  sd_table *tb = sd_tables_add(t, "adoption", "1. Adoption", "Adoption (overall)", "% of domains scanned",
+                               SD_CHART_BARS, 2, two_cols);
+  sd_table_row(tb, "domains scanned", all, all);
+  sd_table_row(tb, "with MX records", c[SD_ADOPT_WITH_MX], all);
+  sd_table_row(tb, "with null MX", c[SD_ADOPT_NULL_MX], all);
+  sd_table_row(tb, "receiving no mail", c[SD_ADOPT_NO_MAIL], all);
+  sd_table_row(tb, "with an MTA-STS TXT record", c[SD_ADOPT_STS_RECORD], all);
+  sd_table_row(tb, "with a valid MTA-STS policy", c[SD_ADOPT_STS_VALID], all);
+  sd_table_row(tb, "with a TLSRPT record", c[SD_ADOPT_TLSRPT_RECORD], all);
+  sd_table_row(tb, "with a valid TLSRPT record", c[SD_ADOPT_TLSRPT_VALID], all);
+  sd_table_row(tb, "with DNSSEC-signed MX", c[SD_ADOPT_MX_DNSSEC], all);
+  sd_table_row(tb, "with TLSA on at least one MX", c[SD_ADOPT_TLSA_ANY_MX], all);
+  sd_table_row(tb, "with TLSA on every MX", c[SD_ADOPT_TLSA_ALL_MX], all);
+  sd_table_row(tb, "with valid DANE (valid or partial)", c[SD_ADOPT_DANE_VALID], all);
+  sd_table_row(tb, "with both MTA-STS record and TLSA", c[SD_ADOPT_BOTH], all);
+  sd_table_row(tb, "with both valid", c[SD_ADOPT_BOTH_VALID], all);
+
+  tb = sd_tables_add(t, "sts_tlsrpt", "1. Adoption", "TLSRPT among MTA-STS domains",
+                     "% of domains with an MTA-STS record", SD_CHART_NONE, 2, two_cols);
+  sd_table_row(tb, "MTA-STS domains with a valid TLSRPT record", c[SD_ADOPT_STS_WITH_TLSRPT], c[SD_ADOPT_STS_RECORD]);
+
+  long long valid = c[SD_ADOPT_STS_VALID];
+  tb = sd_tables_add(t, "sts_modes", "1. Adoption", "MTA-STS mode distribution",
+                     "% of domains with a valid MTA-STS policy", SD_CHART_BARS, 2, two_cols);
+  sd_table_row(tb, "enforce", c[SD_ADOPT_MODE_ENFORCE], valid);
+  sd_table_row(tb, "testing", c[SD_ADOPT_MODE_TESTING], valid);
+  sd_table_row(tb, "none", c[SD_ADOPT_MODE_NONE], valid);
+  tb = sd_tables_add(t, "sts_max_age", "1. Adoption", "MTA-STS max_age distribution",
+                     "% of domains with a valid MTA-STS policy", SD_CHART_BARS, 2, two_cols);
+  sd_table_row(tb, "< 1 day", c[SD_ADOPT_MAX_AGE_LT_1D], valid);
+  sd_table_row(tb, "1 day - 1 week", c[SD_ADOPT_MAX_AGE_1D_1W], valid);
+  sd_table_row(tb, "1 week - 30 days", c[SD_ADOPT_MAX_AGE_1W_30D], valid);
+  sd_table_row(tb, "30 days - 1 year", c[SD_ADOPT_MAX_AGE_30D_1Y], valid);
+  sd_table_row(tb, "> 1 year", c[SD_ADOPT_MAX_AGE_GT_1Y], valid);
+}
+
+static int cmp_tld(const void *x, const void *y) { return sd_strmap_cmp_count_desc(x, y); }
+
+static void tld_table(sd_tables *t, const sd_agg *a) {
+  static const char *const cols[] = {"TLD", "domains", "MTA-STS record", "valid policy", "enforce",
+                                     "TLSRPT valid", "DNSSEC MX", "TLSA any MX", "both"};
+  sd_table *tb = sd_tables_add(t, "adoption_per_tld", "1. Adoption", "Adoption per TLD",
+                               "% of that TLD's domains", SD_CHART_NONE, 9, cols);
+  size_t n;
+  const sd_strmap_entry **sorted = sd_strmap_sorted(&a->per_tld, &n, cmp_tld);
+  static const sd_adopt_counter shown[] = {SD_ADOPT_STS_RECORD, SD_ADOPT_STS_VALID, SD_ADOPT_MODE_ENFORCE,
+                                           SD_ADOPT_TLSRPT_VALID, SD_ADOPT_MX_DNSSEC, SD_ADOPT_TLSA_ANY_MX,
+                                           SD_ADOPT_BOTH};
+  for (size_t i = 0; i < n; i++) {
+    const sd_agg_adoption *ad = sorted[i]->ext;
+    if (!ad) continue;
+    long long all = ad->c[SD_ADOPT_DOMAINS];
+    sd_table_text(tb, sorted[i]->key);
+    sd_table_num(tb, all, 0);
+    for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++) sd_table_num(tb, ad->c[shown[k]], all);
+  }
+  free(sorted);
+}
+
+/* ---- section 2: MTA-STS misconfiguration ------------------------------------------- */
+
+static void sub_rows(sd_table *tb, const sd_strmap *m, const char *const *keys, const char *prefix, long long d) {
+  for (size_t i = 0; keys[i]; i++) {
+    char *label = sd_asprintf("%s%s", prefix, keys[i]);
+    sd_table_row(tb, label, sd_strmap_count(m, keys[i]), d);
+    free(label);
+  }
+}
+
+static void sts_tables(sd_tables *t, const sd_agg *a) {
+  long long rec = a->adoption.c[SD_ADOPT_STS_RECORD];
+  const char *den = "% of domains with an MTA-STS record";
+  const char *sec = "2. MTA-STS misconfiguration";
+  sd_table *tb = sd_tables_add(t, "sts_classes", sec, "MTA-STS misconfiguration classes (non-exclusive)", den,
+                               SD_CHART_BARS, 2, two_cols);
+  sd_table_row(tb, "1. invalid TXT record", a->c[SD_AGG_STS_C1], rec);
+  sd_table_row(tb, "2. policy retrieval or syntax error", a->c[SD_AGG_STS_C2], rec);
+  sd_table_row(tb, "3. MX certificate PKIX-invalid / no STARTTLS", a->c[SD_AGG_STS_C3], rec);
+  sd_table_row(tb, "4. MX not covered by the policy", a->c[SD_AGG_STS_C4], rec);
+  sd_table_row(tb, "misconfigured (any class)", a->c[SD_AGG_STS_MISCONFIGURED], rec);
+
+  tb = sd_tables_add(t, "sts_headline", sec, "MTA-STS headline: delivery failures",
+                     "% of domains with a valid policy in enforce mode", SD_CHART_NONE, 2, two_cols);
+  sd_table_row(tb, "enforce mode and profile mta-sts = fail", a->c[SD_AGG_STS_ENFORCE_FAIL],
+               a->adoption.c[SD_ADOPT_MODE_ENFORCE]);
+
+  tb = sd_tables_add(t, "sts_class1", sec, "Class 1: invalid TXT record", den, SD_CHART_NONE, 2, two_cols);
+  sub_rows(tb, &a->sts_c1, sd_agg_sts_c1_keys, "", rec);
+  tb = sd_tables_add(t, "sts_class2", sec, "Class 2: policy retrieval and syntax", den, SD_CHART_NONE, 2, two_cols);
+  sub_rows(tb, &a->sts_c2, sd_agg_sts_c2_keys, "", rec);
+  /* HTTP statuses, 404 first as in the study, then by frequency. */
+  sd_table_row(tb, "HTTP 404", sd_strmap_count(&a->sts_http, "404"), rec);
+  size_t n;
+  const sd_strmap_entry **sorted = sd_strmap_sorted(&a->sts_http, &n, sd_strmap_cmp_count_desc);
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(sorted[i]->key, "404") == 0) continue;
+    char *label = sd_asprintf("HTTP %s", sorted[i]->key);
+    sd_table_row(tb, label, sorted[i]->count, rec);
+    free(label);
+  }
+  free(sorted);
+  tb = sd_tables_add(t, "sts_class3", sec, "Class 3: MX certificate or STARTTLS", den, SD_CHART_NONE, 2, two_cols);
+  sd_table_row(tb, "at least one MX (not all)", a->c[SD_AGG_STS_C3_ANY_MX], rec);
+  sd_table_row(tb, "all MX", a->c[SD_AGG_STS_C3_ALL_MX], rec);
+  sub_rows(tb, &a->sts_c3, sd_agg_sts_c3_keys, "", rec);
+  tb = sd_tables_add(t, "sts_class4", sec, "Class 4: MX not covered by the policy", den, SD_CHART_NONE, 2, two_cols);
+  sub_rows(tb, &a->sts_c4, sd_agg_sts_c4_keys, "", rec);
+}
+
+/* ---- section 3: DANE misconfiguration ---------------------------------------------- */
+
+static void dane_tables(sd_tables *t, const sd_agg *a) {
+  long long tlsa = a->adoption.c[SD_ADOPT_TLSA_ANY_MX], all = a->adoption.c[SD_ADOPT_DOMAINS];
+  const char *sec = "3. DANE misconfiguration";
+  sd_table *tb = sd_tables_add(t, "dane_classes", sec, "DANE misconfiguration classes (non-exclusive)",
+                               "% of domains with TLSA on at least one MX (missing DS: % of all domains)",
+                               SD_CHART_BARS, 2, two_cols);
+  sd_table_row(tb, "signed zone without DS (all domains)", a->c[SD_AGG_DANE_MISSING_DS], all);
+  sd_table_row(tb, "DNSSEC bogus", a->c[SD_AGG_DANE_BOGUS], tlsa);
+  sub_rows(tb, &a->dane_bogus, sd_agg_dane_bogus_keys, "  bogus: ", tlsa);
+  sd_table_row(tb, "TLSA present but insecure", a->c[SD_AGG_DANE_INSECURE], tlsa);
+  sub_rows(tb, &a->dane_insec, sd_agg_dane_insecure_keys, "  insecure: ", tlsa);
+  sd_table_row(tb, "STARTTLS missing on a TLSA host", a->c[SD_AGG_DANE_STARTTLS], tlsa);
+  sd_table_row(tb, "TLSA mismatch", a->c[SD_AGG_DANE_MISMATCH], tlsa);
+  sd_table_row(tb, "  mismatch: wrong usage/selector", a->c[SD_AGG_DANE_MISMATCH_PARAMS], tlsa);
+  sd_table_row(tb, "  mismatch: wrong data", a->c[SD_AGG_DANE_MISMATCH_DATA], tlsa);
+  sd_table_row(tb, "only unusable TLSA (usage 0/1)", a->c[SD_AGG_DANE_UNUSABLE], tlsa);
+  sd_table_row(tb, "partial coverage across MX", a->c[SD_AGG_DANE_PARTIAL], tlsa);
+  sd_table_row(tb, "other validation failure", a->c[SD_AGG_DANE_VALIDATION_OTHER], tlsa);
+  sd_table_row(tb, "misconfigured (any class)", a->c[SD_AGG_DANE_MISCONFIGURED], tlsa);
+
+  long long records = a->c[SD_AGG_TLSA_RECORDS];
+  tb = sd_tables_add(t, "dane_tlsa_params", sec, "TLSA usage and selector", "% of TLSA records (all MX hosts)",
+                     SD_CHART_BARS, 2, (const char *const[]){"parameter", "records"});
+  static const char *const usage_names[] = {"usage 0 (PKIX-TA)", "usage 1 (PKIX-EE)", "usage 2 (DANE-TA)",
+                                            "usage 3 (DANE-EE)"};
+  for (int u = 0; u < 4; u++) {
+    char key[4];
+    snprintf(key, sizeof(key), "%d", u);
+    sd_table_row(tb, usage_names[u], sd_strmap_count(&a->tlsa_usage, key), records);
+  }
+  sd_table_row(tb, "selector 0 (full certificate)", sd_strmap_count(&a->tlsa_selector, "0"), records);
+  sd_table_row(tb, "selector 1 (public key)", sd_strmap_count(&a->tlsa_selector, "1"), records);
+  size_t n;
+  const sd_strmap_entry **sorted = sd_strmap_sorted(&a->tlsa_params, &n, sd_strmap_cmp_count_desc);
+  for (size_t i = 0; i < n; i++) {
+    char *label = sd_asprintf("TLSA %s", sorted[i]->key);
+    sd_table_row(tb, label, sorted[i]->count, records);
+    free(label);
+  }
+  free(sorted);
+  tb = sd_tables_add(t, "dane_ee_ta", sec, "Domains by DANE usage", "% of domains with TLSA on at least one MX",
+                     SD_CHART_NONE, 2, two_cols);
+  sd_table_row(tb, "with a DANE-EE (3) record", a->c[SD_AGG_DANE_EE_DOMAINS], tlsa);
+  sd_table_row(tb, "with a DANE-TA (2) record", a->c[SD_AGG_DANE_TA_DOMAINS], tlsa);
+}
+
+/* ---- section 4: providers ------------------------------------------------------------- */
+
+static int cmp_operator(const void *x, const void *y) {
+  const sd_strmap_entry *a = *(const sd_strmap_entry *const *)x, *b = *(const sd_strmap_entry *const *)y;
+  long long da = ((const sd_agg_operator *)a->ext)->c[SD_OP_DOMAINS];
+  long long db = ((const sd_agg_operator *)b->ext)->c[SD_OP_DOMAINS];
+  if (da != db) return da > db ? -1 : 1;
+  return strcmp(a->key, b->key);
+}
+
+static void provider_tables(sd_tables *t, const sd_agg *a) {
+  const char *sec = "4. Third-party vs self-managed";
+  static const char *const cols[] = {"role and kind", "domains", "operators", "MTA-STS record",
+                                     "MTA-STS misconfigured", "TLSA", "DANE misconfigured"};
+  char *den = sd_asprintf("domains: %% of domains attributed in that role; misconfigured: %% of those with a record "
+                          "/ TLSA. Provider = operator serving >= %ld registrable domains (last two labels)",
+                          a->provider_threshold);
+  sd_table *tb = sd_tables_add(t, "providers", sec, "Third-party vs self-managed", den, SD_CHART_BARS, 7, cols);
+  free(den);
+  const struct { const char *label; const sd_strmap *ops; int tp; } rows[] = {
+      {"policy host: third party", &a->policy_hosts, 1}, {"policy host: self-managed", &a->policy_hosts, 0},
+      {"MX: third party", &a->mx_hosts, 1},              {"MX: self-managed", &a->mx_hosts, 0}};
+  for (size_t r = 0; r < 4; r++) {
+    long long tot[SD_OP__COUNT], other[SD_OP__COUNT], ops;
+    sd_agg_operator_totals(a, rows[r].ops, rows[r].tp, tot, &ops);
+    sd_agg_operator_totals(a, rows[r].ops, !rows[r].tp, other, NULL);
+    sd_table_text(tb, rows[r].label);
+    sd_table_num(tb, tot[SD_OP_DOMAINS], tot[SD_OP_DOMAINS] + other[SD_OP_DOMAINS]);
+    sd_table_num(tb, ops, 0);
+    sd_table_num(tb, tot[SD_OP_STS_RECORD], 0);
+    sd_table_num(tb, tot[SD_OP_STS_MISCONFIGURED], tot[SD_OP_STS_RECORD]);
+    sd_table_num(tb, tot[SD_OP_TLSA], 0);
+    sd_table_num(tb, tot[SD_OP_DANE_MISCONFIGURED], tot[SD_OP_TLSA]);
+  }
+  static const char *const top_cols[] = {"operator", "domains", "MTA-STS misconfigured", "DANE misconfigured"};
+  const struct { const char *id, *title; const sd_strmap *ops; } tops[] = {
+      {"providers_policy", "Top policy-hosting providers (CNAME target or address)", &a->policy_hosts},
+      {"providers_mx", "Top MX providers (name suffix or address)", &a->mx_hosts}};
+  for (size_t k = 0; k < 2; k++) {
+    tb = sd_tables_add(t, tops[k].id, sec, tops[k].title,
+                       "misconfigured: % of the provider's domains with a record / TLSA", SD_CHART_NONE, 4, top_cols);
+    size_t n, shown = 0;
+    const sd_strmap_entry **sorted = sd_strmap_sorted(tops[k].ops, &n, cmp_operator);
+    for (size_t i = 0; i < n && shown < 25; i++) {
+      const sd_agg_operator *op = sorted[i]->ext;
+      if (!sd_agg_operator_is_provider(a, op)) continue;
+      sd_table_text(tb, sorted[i]->key);
+      sd_table_num(tb, op->c[SD_OP_DOMAINS], 0);
+      sd_table_num(tb, op->c[SD_OP_STS_MISCONFIGURED], op->c[SD_OP_STS_RECORD]);
+      sd_table_num(tb, op->c[SD_OP_DANE_MISCONFIGURED], op->c[SD_OP_TLSA]);
+      shown++;
+    }
+    free(sorted);
+  }
+}
+
+/* ---- section 5: cross-protocol ------------------------------------------------------------ */
+
+static void cross_tables(sd_tables *t, const sd_agg *a) {
+  const char *sec = "5. Cross-protocol view";
+  long long all = a->adoption.c[SD_ADOPT_DOMAINS];
+  const char *cols[1 + SD_AGG_OUTCOMES];
+  cols[0] = "sender profile";
+  for (int o = 0; o < SD_AGG_OUTCOMES; o++) cols[1 + o] = sd_agg_outcome_names[o];
+  sd_table *tb = sd_tables_add(t, "outcomes", sec, "Outcome per sender profile", "% of domains scanned",
+                               SD_CHART_STACKED, 1 + SD_AGG_OUTCOMES, cols);
+  for (int p = 0; p < SD_AGG_PROFILES; p++) {
+    sd_table_text(tb, sd_agg_profile_names[p]);
+    for (int o = 0; o < SD_AGG_OUTCOMES; o++) sd_table_num(tb, a->profiles[p][o], all);
+  }
+  tb = sd_tables_add(t, "protected_by", sec, "Protected by", "% of domains scanned", SD_CHART_BARS, 2, two_cols);
+  for (int i = 0; i < SD_AGG_PROTECTED_BY; i++) sd_table_row(tb, sd_agg_protected_by_names[i], a->protected_by[i], all);
+
+  tb = sd_tables_add(t, "conflicts", sec, "Conflicts between the protocols", "% of domains scanned", SD_CHART_BARS, 2,
+                     two_cols);
+  static const char *const codes[] = {"sts-fails-dane-passes", "dane-fails-sts-passes", "mx-set-mismatch",
+                                      "cert-pkix-only",        "cert-dane-only",        "dane-with-sts-testing",
+                                      NULL};
+  for (size_t i = 0; codes[i]; i++) sd_table_row(tb, codes[i], sd_strmap_count(&a->conflicts, codes[i]), all);
+  size_t n;
+  const sd_strmap_entry **sorted = sd_strmap_sorted(&a->conflicts, &n, NULL);
+  for (size_t i = 0; i < n; i++) {
+    int known = 0;
+    for (size_t k = 0; codes[k]; k++) known |= strcmp(codes[k], sorted[i]->key) == 0;
+    if (!known) sd_table_row(tb, sorted[i]->key, sorted[i]->count, all);
+  }
+  free(sorted);
+  sd_table_row(tb, "domains with any conflict", a->c[SD_AGG_CONFLICT_DOMAINS], all);
+
+  tb = sd_tables_add(t, "cross", sec, "Where one protocol fails and the other delivers", "% of domains scanned",
+                     SD_CHART_NONE, 2, two_cols);
+  sd_table_row(tb, "MTA-STS senders fail, DANE senders deliver", a->c[SD_AGG_STS_FAIL_DANE_PASS], all);
+  sd_table_row(tb, "DANE senders fail, MTA-STS senders deliver", a->c[SD_AGG_DANE_FAIL_STS_PASS], all);
+  sd_table_row(tb, "some profile fails", a->c[SD_AGG_FAILING], all);
+  tb = sd_tables_add(t, "tlsrpt_coverage", sec, "TLS-RPT coverage of failing domains",
+                     "% of domains where some profile fails", SD_CHART_NONE, 2, two_cols);
+  sd_table_row(tb, "failing domains with a valid TLSRPT record", a->c[SD_AGG_FAILING_WITH_TLSRPT], a->c[SD_AGG_FAILING]);
+}
+
+/* ---- section 6: quality --------------------------------------------------------------------- */
+
+static void map_rows(sd_table *tb, const char *prefix, const sd_strmap *m, long long d) {
+  size_t n;
+  const sd_strmap_entry **sorted = sd_strmap_sorted(m, &n, sd_strmap_cmp_count_desc);
+  for (size_t i = 0; i < n; i++) {
+    char *label = sd_asprintf("%s%s", prefix, sorted[i]->key);
+    sd_table_row(tb, label, sorted[i]->count, d);
+    free(label);
+  }
+  free(sorted);
+}
+
+static void quality_tables(sd_tables *t, const sd_agg *a) {
+  const char *sec = "6. Measurement quality";
+  long long all = a->adoption.c[SD_ADOPT_DOMAINS], unknown = a->c[SD_AGG_UNKNOWN_DOMAINS];
+  sd_table *tb = sd_tables_add(t, "quality", sec, "Input and unknown outcomes",
+                               "% of domains scanned (reasons and codes: % of domains with an unknown outcome)",
+                               SD_CHART_NONE, 2, (const char *const[]){"measure", "count"});
+  sd_table_row(tb, "input lines", a->c[SD_AGG_LINES], 0);
+  sd_table_row(tb, "malformed lines (skipped)", a->c[SD_AGG_MALFORMED], a->c[SD_AGG_LINES]);
+  sd_table_row(tb, "domains with an unknown outcome", unknown, all);
+  map_rows(tb, "reason: ", &a->unknown_reasons, unknown);
+  map_rows(tb, "code: ", &a->unknown_codes, unknown);
+  map_rows(tb, "stsdane version ", &a->versions, all);
+
+  tb = sd_tables_add(t, "scan_time", sec, "Scan duration", "", SD_CHART_NONE, 2,
+                     (const char *const[]){"measure", "value"});
+  char buf[64];
+  struct tm tm;
+  const time_t times[2] = {a->first_scanned, a->last_scanned};
+  const char *labels[2] = {"first scanned_at", "last scanned_at"};
+  for (int i = 0; i < 2; i++) {
+    sd_table_text(tb, labels[i]);
+    if (times[i] && gmtime_r(&times[i], &tm)) strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    else snprintf(buf, sizeof(buf), "-");
+    sd_table_text(tb, buf);
+  }
+  long long duration = a->first_scanned ? (long long)(a->last_scanned - a->first_scanned) : 0;
+  sd_table_text(tb, "duration (seconds)");
+  snprintf(buf, sizeof(buf), "%lld", duration);
+  sd_table_text(tb, buf);
+  sd_table_text(tb, "rate (domains per second)");
+  if (duration > 0) snprintf(buf, sizeof(buf), "%.2f", (double)all / (double)duration);
+  else snprintf(buf, sizeof(buf), "-");
+  sd_table_text(tb, buf);
+}
+
+void sd_report_tables(const sd_agg *a, sd_tables *out) {
+  adoption_tables(out, a);
+  tld_table(out, a);
+  sts_tables(out, a);
+  dane_tables(out, a);
+  provider_tables(out, a);
+  cross_tables(out, a);
+  quality_tables(out, a);
+}

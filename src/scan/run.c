@@ -1,0 +1,416 @@
+#include "scan/run.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "scan/input.h"
+#include "scan/output.h"
+#include "scan/progress.h"
+#include "scan/resume.h"
+#include "util/str.h"
+
+typedef struct scan_run {
+  const sd_scan_config *cfg;
+  struct event_base *base;
+  sd_engine *engine;
+  FILE *in_fp;
+  sd_input input;
+  sd_scan_row *row;          /* scratch for the reader */
+  sd_scan_output out;
+  sd_done_set done;
+  sd_scan_counters counters;
+  size_t concurrency;
+  int show_progress;
+  int input_done;
+  int refilling;
+  int stopping;              /* no new domains: signal, write or read error */
+  int signal_no;
+  int aborted;               /* left the loop with domains still in flight */
+  int input_error;
+  struct event *refill_ev, *flush_timer, *progress_timer, *drain_timer, *sigint, *sigterm;
+} scan_run;
+
+/* One domain in flight: what its output row needs besides the result. */
+typedef struct scan_item {
+  scan_run *run;
+  uint64_t line;
+  int has_rank;
+  long long rank;
+  char *reason;              /* invalid rows: the reader's reason */
+} scan_item;
+
+static void refill(scan_run *run);
+
+static void finish_if_idle(scan_run *run) {
+  if (run->counters.in_flight == 0 && (run->input_done || run->stopping)) event_base_loopexit(run->base, NULL);
+}
+
+/* The evaluator saw only a printable stand-in for an invalid line; the
+ * reader knows the real reason (too long, NUL byte, not UTF-8, ...). */
+static void set_invalid_reason(sd_domain_result *r, const char *reason) {
+  if (!reason || !r->invalid_domain) return;
+  for (size_t i = 0; i < r->findings.count; i++) {
+    sd_finding *f = &r->findings.items[i];
+    if (f->code != SD_C_INVALID_DOMAIN) continue;
+    char *detail = sd_strdup(reason);
+    if (!detail) return;
+    free(f->detail);
+    f->detail = detail;
+    return;
+  }
+}
+
+static void write_result(scan_run *run, scan_item *item, sd_domain_result *r) {
+  set_invalid_reason(r, item->reason);
+  char *row = sd_scan_row_json(r, item->line, item->has_rank, item->rank, &run->cfg->json);
+  int rc = row ? sd_scan_output_write(&run->out, row) : -1;
+  free(row);
+  if (rc != 0 && !run->stopping) {
+    if (!row && !run->out.failed) {
+      run->out.failed = 1;
+      run->out.errno_saved = ENOMEM;
+    }
+    fprintf(stderr, "stsdane scan: writing %s failed: %s; stopping\n", run->out.path,
+            strerror(run->out.errno_saved));
+    run->stopping = 1;
+  }
+}
+
+static void on_refill(evutil_socket_t fd, short what, void *arg) { refill(arg); }
+
+/* Results arrive from deep inside DNS, HTTPS and SMTP callbacks; new domains
+ * are started from the loop's top level instead, so no module sees queries
+ * started from within its own callback, and the stack stays flat. */
+static void schedule_refill(scan_run *run) {
+  if (run->refill_ev) {
+    if (!event_pending(run->refill_ev, EV_TIMEOUT, NULL)) {
+      const struct timeval now = {0, 0};
+      evtimer_add(run->refill_ev, &now);
+    }
+  } else if (!run->refilling) {
+    refill(run);
+  }
+}
+
+static void on_result(sd_domain_result *r, void *arg) {
+  scan_item *item = arg;
+  scan_run *run = item->run;
+  write_result(run, item, r);
+  sd_scan_counters_add_result(&run->counters, r);
+  sd_domain_result_free(r);
+  free(r);
+  free(item->reason);
+  free(item);
+  run->counters.in_flight--;
+  schedule_refill(run);
+}
+
+static void start_row(scan_run *run, const sd_scan_row *row) {
+  scan_item *item = calloc(1, sizeof(*item));
+  char *reason = row->kind == SD_ROW_INVALID ? sd_strdup(row->reason) : NULL;
+  if (!item || (row->kind == SD_ROW_INVALID && !reason)) {
+    free(item);
+    free(reason);
+    run->counters.start_failed++;
+    return;
+  }
+  *item = (scan_item){run, row->line, row->has_rank, row->rank, reason};
+  run->counters.in_flight++;
+  run->counters.started++;
+  if (sd_evaluate(run->engine, row->text, on_result, item) != 0) {
+    run->counters.in_flight--;
+    run->counters.started--;
+    run->counters.start_failed++;
+    free(item->reason);
+    free(item);
+  }
+}
+
+/* Reads rows until `concurrency` domains are in flight or the input ends. */
+static void refill(scan_run *run) {
+  run->refilling = 1;
+  while (!run->stopping && !run->input_done && run->counters.in_flight < run->concurrency) {
+    int rc = sd_input_next(&run->input, run->row);
+    run->counters.lines_read = run->input.reader.line_no;
+    if (rc == 0) {
+      run->input_done = 1;
+      break;
+    }
+    if (rc < 0) {
+      fprintf(stderr, "stsdane scan: reading %s failed at line %llu: %s\n", run->cfg->input_path,
+              (unsigned long long)run->input.reader.line_no + 1, strerror(errno));
+      run->input_error = 1;
+      run->stopping = 1;
+      break;
+    }
+    if (!sd_shard_owns(&run->cfg->shard, run->row->shard_key)) {
+      run->counters.skipped_shard++;
+      continue;
+    }
+    if (sd_done_set_has(&run->done, run->row->line)) {
+      run->counters.skipped_resume++;
+      continue;
+    }
+    start_row(run, run->row);
+  }
+  run->refilling = 0;
+  finish_if_idle(run);
+}
+
+/* ---- timers and signals --------------------------------------------------- */
+
+static void on_flush_timer(evutil_socket_t fd, short what, void *arg) {
+  scan_run *run = arg;
+  if (sd_scan_output_flush(&run->out) != 0 && !run->stopping) {
+    fprintf(stderr, "stsdane scan: writing %s failed: %s; stopping\n", run->out.path,
+            strerror(run->out.errno_saved));
+    run->stopping = 1;
+    finish_if_idle(run);
+  }
+}
+
+static void draw_progress(scan_run *run) {
+  char line[400];
+  sd_scan_progress_line(&run->counters, sd_scan_now(), line, sizeof(line));
+  /* \r and clear-to-end-of-line: the line is redrawn in place. */
+  fprintf(stderr, "\r\033[K%s", line);
+  fflush(stderr);
+}
+
+static void on_progress_timer(evutil_socket_t fd, short what, void *arg) { draw_progress(arg); }
+
+static void on_drain_timeout(evutil_socket_t fd, short what, void *arg) {
+  scan_run *run = arg;
+  run->aborted = 1;
+  event_base_loopbreak(run->base);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg) {
+  scan_run *run = arg;
+  if (run->signal_no) {
+    /* Second signal: stop now; the rows in flight are redone by --resume. */
+    run->aborted = run->counters.in_flight > 0;
+    event_base_loopbreak(run->base);
+    return;
+  }
+  run->signal_no = (int)sig;
+  run->stopping = 1;
+  if (run->show_progress) fputc('\n', stderr);
+  fprintf(stderr, "stsdane scan: %s: no new domains; finishing the %llu in flight (signal again to stop now)\n",
+          sig == SIGINT ? "interrupted" : "terminated", (unsigned long long)run->counters.in_flight);
+  double drain = run->cfg->drain_seconds > 0 ? run->cfg->drain_seconds : 10;
+  struct timeval tv = {(time_t)drain, (suseconds_t)((drain - (double)(time_t)drain) * 1e6)};
+  run->drain_timer = evtimer_new(run->base, on_drain_timeout, run);
+  if (run->drain_timer) evtimer_add(run->drain_timer, &tv);
+  finish_if_idle(run);
+}
+
+static struct event *add_timer(scan_run *run, double seconds, event_callback_fn cb) {
+  struct event *ev = event_new(run->base, -1, EV_PERSIST, cb, run);
+  struct timeval tv = {(time_t)seconds, (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6)};
+  if (ev) event_add(ev, &tv);
+  return ev;
+}
+
+static void add_events(scan_run *run) {
+  run->refill_ev = evtimer_new(run->base, on_refill, run);
+  run->flush_timer = add_timer(run, run->cfg->flush_seconds > 0 ? run->cfg->flush_seconds : 1.0, on_flush_timer);
+  if (run->show_progress) run->progress_timer = add_timer(run, 0.25, on_progress_timer);
+  run->sigint = evsignal_new(run->base, SIGINT, on_signal, run);
+  run->sigterm = evsignal_new(run->base, SIGTERM, on_signal, run);
+  if (run->sigint) event_add(run->sigint, NULL);
+  if (run->sigterm) event_add(run->sigterm, NULL);
+}
+
+static void free_events(scan_run *run) {
+  struct event *all[] = {run->refill_ev, run->flush_timer, run->progress_timer, run->drain_timer, run->sigint, run->sigterm};
+  for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+    if (all[i]) event_free(all[i]);
+}
+
+/* ---- set-up ----------------------------------------------------------------- */
+
+/* Each domain in flight holds a few sockets (DNS, HTTPS, SMTP): lift the
+ * soft descriptor limit to the hard one rather than fail at 1024. */
+static void raise_fd_limit(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+/* Counts the lines of a regular file for the progress total, then rewinds. */
+static uint64_t count_lines(FILE *fp) {
+  struct stat st;
+  if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  char buf[1 << 16];
+  uint64_t lines = 0;
+  size_t n;
+  int last = '\n';
+  while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+    for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))) != NULL; p++) lines++;
+    last = buf[n - 1];
+  }
+  if (last != '\n') lines++;
+  clearerr(fp);
+  if (fseek(fp, 0, SEEK_SET) != 0) return 0;
+  return lines;
+}
+
+static int is_std(const char *path) { return !path || strcmp(path, "-") == 0; }
+
+static int same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  return !is_std(a) && !is_std(b) && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+static int open_input(scan_run *run) {
+  const char *path = run->cfg->input_path;
+  run->in_fp = is_std(path) ? stdin : fopen(path, "r");
+  if (!run->in_fp) {
+    fprintf(stderr, "stsdane scan: cannot read the domain list %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  if (run->show_progress) run->counters.lines_total = count_lines(run->in_fp);
+  run->row = malloc(sizeof(*run->row));
+  if (!run->row || sd_input_init(&run->input, run->in_fp) != 0) {
+    fprintf(stderr, "stsdane scan: out of memory\n");
+    return -1;
+  }
+  return 0;
+}
+
+static int load_resume(scan_run *run) {
+  const char *path = run->cfg->output_path;
+  sd_resume_stats stats;
+  char err[512];
+  int rc = sd_resume_load(path, &run->done, &stats, err, sizeof(err));
+  if (rc < 0) {
+    fprintf(stderr, "stsdane scan: %s\n", err);
+    return -1;
+  }
+  if (rc == 1) return 0; /* nothing written yet: a fresh start */
+  fprintf(stderr, "stsdane scan: resuming: %llu rows already in %s", (unsigned long long)stats.rows, path);
+  if (stats.torn_bytes)
+    fprintf(stderr, "; cut a torn last row (%llu bytes) left by the interrupted run",
+            (unsigned long long)stats.torn_bytes);
+  fputc('\n', stderr);
+  if (stats.duplicates)
+    fprintf(stderr, "stsdane scan: warning: %s holds %llu rows for lines already seen\n", path,
+            (unsigned long long)stats.duplicates);
+  if (stats.unrecognised)
+    fprintf(stderr,
+            "stsdane scan: warning: %llu lines of %s carry no \"line\" key (not written by stsdane scan?); "
+            "they are kept\n", (unsigned long long)stats.unrecognised, path);
+  return 0;
+}
+
+static int check_config(const sd_scan_config *cfg) {
+  if (cfg->resume && is_std(cfg->output_path)) {
+    fprintf(stderr, "stsdane scan: --resume needs an output file (-o OUT.jsonl)\n");
+    return -1;
+  }
+  if (same_file(cfg->input_path, cfg->output_path)) {
+    fprintf(stderr, "stsdane scan: the output %s is the input list; choose another -o\n", cfg->output_path);
+    return -1;
+  }
+  return 0;
+}
+
+static int setup(scan_run *run, const sd_engine_options *eo) {
+  const sd_scan_config *cfg = run->cfg;
+  if (check_config(cfg) != 0) return SD_SCAN_EXIT_USAGE;
+  /* The input first: a mistyped list name must not leave an empty output. */
+  if (open_input(run) != 0) return SD_SCAN_EXIT_IO;
+  if (cfg->resume && load_resume(run) != 0) return SD_SCAN_EXIT_IO;
+  char err[512] = "";
+  sd_output_mode mode = cfg->resume ? SD_OUTPUT_APPEND : cfg->force ? SD_OUTPUT_FORCE : SD_OUTPUT_NEW;
+  int opened = sd_scan_output_open(&run->out, cfg->output_path, mode, cfg->flush_lines, err, sizeof(err));
+  if (opened != 0) {
+    fprintf(stderr, "stsdane scan: %s\n", err);
+    return opened == -2 ? SD_SCAN_EXIT_USAGE : SD_SCAN_EXIT_IO;
+  }
+  raise_fd_limit();
+  run->base = event_base_new();
+  run->engine = run->base ? sd_engine_new(run->base, eo, err, sizeof(err)) : NULL;
+  if (!run->engine) {
+    fprintf(stderr, "stsdane scan: %s\n", err[0] ? err : "cannot create the event loop");
+    return SD_SCAN_EXIT_USAGE;
+  }
+  return SD_SCAN_EXIT_OK;
+}
+
+static void teardown(scan_run *run) {
+  free_events(run);
+  /* After an abort, evaluations are still pending inside the engine: freeing
+   * it would run or cancel their callbacks against freed state. The process
+   * is about to exit, so leave them to it. */
+  if (!run->aborted) {
+    sd_engine_free(run->engine);
+    if (run->base) event_base_free(run->base);
+  }
+  if (run->row) sd_input_free(&run->input);
+  free(run->row);
+  if (run->in_fp && run->in_fp != stdin) fclose(run->in_fp);
+  sd_done_set_free(&run->done);
+}
+
+static int final_status(scan_run *run, int close_failed) {
+  if (run->signal_no) {
+    fprintf(stderr, "stsdane scan: stopped early; rerun the same command with --resume to finish the list\n");
+    return 128 + run->signal_no;
+  }
+  if (close_failed || run->out.failed || run->input_error || run->counters.start_failed) {
+    if (run->counters.start_failed)
+      fprintf(stderr, "stsdane scan: %llu domains could not be started (out of memory?)\n",
+              (unsigned long long)run->counters.start_failed);
+    if (!is_std(run->cfg->output_path))
+      fprintf(stderr, "stsdane scan: the scan is incomplete; fix the cause and rerun with --resume\n");
+    return SD_SCAN_EXIT_IO;
+  }
+  return SD_SCAN_EXIT_OK;
+}
+
+static void print_summary(scan_run *run) {
+  char line[600];
+  if (run->show_progress) fputs("\r\033[K", stderr);
+  sd_scan_summary_line(&run->counters, sd_scan_now(), run->engine ? sd_dns_queries_sent(run->engine->dns) : 0,
+                       run->engine ? sd_prober_connections(run->engine->prober) : 0, line, sizeof(line));
+  fprintf(stderr, "stsdane scan: %s\n", line);
+}
+
+int sd_scan_run(const sd_scan_config *cfg, const sd_engine_options *eo) {
+  scan_run run = {.cfg = cfg};
+  run.concurrency = cfg->concurrency ? cfg->concurrency : SD_SCAN_DEFAULT_CONCURRENCY;
+  run.show_progress = cfg->progress < 0 ? isatty(STDERR_FILENO) : cfg->progress;
+  run.counters.started_at = sd_scan_now();
+  int status = setup(&run, eo);
+  if (status != SD_SCAN_EXIT_OK) {
+    if (run.out.fp) {
+      char err[512];
+      sd_scan_output_close(&run.out, err, sizeof(err));
+    }
+    teardown(&run);
+    return status;
+  }
+  add_events(&run);
+  refill(&run);
+  event_base_dispatch(run.base);
+  char err[512] = "";
+  int close_failed = sd_scan_output_close(&run.out, err, sizeof(err)) != 0;
+  if (close_failed) fprintf(stderr, "stsdane scan: %s\n", err);
+  print_summary(&run);
+  status = final_status(&run, close_failed);
+  teardown(&run);
+  return status;
+}
