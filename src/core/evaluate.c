@@ -308,8 +308,10 @@ static void build_mx_list(eval *ev, const sd_dns_answer *a) {
   }
   for (size_t i = 0; i < a->count; i++)
     if (a->records[i].target && a->records[i].target[0]) add_mx(r, a->records[i].target, a->records[i].preference);
-  qsort(r->mx, r->mx_count, sizeof(*r->mx), mx_compare);
-  if (r->mx_count > ev->engine->options.max_mx) r->mx_count = ev->engine->options.max_mx; /* bounded work */
+  if (r->mx_count > 1) qsort(r->mx, r->mx_count, sizeof(*r->mx), mx_compare); /* r->mx may be NULL */
+  /* Bounded work: drop the least preferred MX hosts beyond max_mx (only
+   * their names are set so far). */
+  while (r->mx_count > ev->engine->options.max_mx) free(r->mx[--r->mx_count].host);
 }
 
 static void on_dnskey(const sd_dns_answer *a, void *arg) {

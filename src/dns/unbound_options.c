@@ -46,23 +46,14 @@ void sd_unbound_options_clear(void) {
   option_count = 0;
 }
 
-/* "local-zone: NAME TYPE" goes through ub_ctx_zone_add: ub_ctx_set_option
- * does not take local zones. Everything else through ub_ctx_set_option. */
+/* Every option, local zones included, goes through ub_ctx_set_option, which
+ * only records it: libunbound applies the whole configuration when the
+ * context is finalized at the first query. ub_ctx_zone_add would be wrong
+ * here: it finalizes the context on the spot, and every setting getdns (or a
+ * later option such as root-hints) makes afterwards is then refused with
+ * UB_AFTERFINAL, which getdns 1.6.0 ignores, leaving a resolver without its
+ * trust anchor and root hints that answers nothing (see docs/dns.md). */
 static void apply_option(struct ub_ctx *ctx, const char *name, const char *value) {
-  if (strcmp(name, "local-zone:") == 0) {
-    int (*zone_add)(struct ub_ctx *, const char *, const char *) = NULL;
-    *(void **)&zone_add = dlsym(RTLD_DEFAULT, "ub_ctx_zone_add");
-    char zone[256], type[64];
-    if (zone_add && sscanf(value, "%255s %63s", zone, type) == 2) {
-      size_t n = strlen(zone);
-      if (n >= 2 && zone[0] == '"' && zone[n - 1] == '"') {
-        memmove(zone, zone + 1, n - 2);
-        zone[n - 2] = '\0';
-      }
-      zone_add(ctx, zone, type);
-    }
-    return;
-  }
   int (*set_option)(struct ub_ctx *, const char *, const char *) = NULL;
   *(void **)&set_option = dlsym(RTLD_DEFAULT, "ub_ctx_set_option");
   if (set_option) set_option(ctx, name, value);

@@ -679,6 +679,17 @@ static void test_no_smtp(void **state) {
   assert_non_null(strstr(r->unknown_reason, "not probed"));
   assert_false(has_code(r, "mx-unreachable"));
   destroy(r);
+
+  /* Secure TLSA with only unusable records: TLS is mandatory, which an
+   * unprobed MX cannot show. */
+  scenario u = {.domain = "dns-only2.test", .is_signed = 1,
+                .mx = {{.host = "mx1.dns-only2.test", .pref = 10, .tlsa = T_UNUSABLE, .probe = P_NOT_PROBED}}};
+  r = derive(&u);
+  assert_int_equal(r->mx[0].dane, SD_MX_DANE_TLS_ONLY);
+  assert_int_equal(r->profiles[SD_PROFILE_OPPORTUNISTIC], SD_OUTCOME_UNPROTECTED);
+  assert_int_equal(r->profiles[SD_PROFILE_DANE], SD_OUTCOME_UNKNOWN);
+  assert_int_equal(r->profiles[SD_PROFILE_BOTH], SD_OUTCOME_UNKNOWN);
+  destroy(r);
 }
 
 static void test_equal_preference(void **state) {
@@ -792,6 +803,18 @@ static void test_smtp_failures(void **state) {
   /* mx1 rejects at the banner: unreachable; mx2 greets: reachable. */
   assert_int_equal(r->profiles[SD_PROFILE_OPPORTUNISTIC], SD_OUTCOME_UNPROTECTED);
   assert_false(has_code(r, "mx-unreachable"));
+  destroy(r);
+
+  /* A 5xx greeting is not a mail server that takes mail; a protocol error
+   * after the greeting still proves the host answers SMTP. */
+  scenario b = {.domain = "banner.test", .mx = {{.host = "mx1.banner.test", .pref = 10, .probe = P_BANNER}}};
+  r = derive(&b);
+  assert_int_equal(r->profiles[SD_PROFILE_OPPORTUNISTIC], SD_OUTCOME_FAIL);
+  assert_true(has_code(r, "mx-unreachable"));
+  destroy(r);
+  scenario pe = {.domain = "proto.test", .mx = {{.host = "mx1.proto.test", .pref = 10, .probe = P_PROTOCOL}}};
+  r = derive(&pe);
+  assert_int_equal(r->profiles[SD_PROFILE_OPPORTUNISTIC], SD_OUTCOME_UNPROTECTED);
   destroy(r);
 }
 

@@ -42,7 +42,7 @@ static char *sorted_join(const cJSON *arr, const char *sep, int leaf_of_chain) {
     const cJSON *v = leaf_of_chain ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(it, "chain_sha256"), 0) : it;
     if (items && n < cap && cJSON_IsString(v)) items[n++] = v->valuestring;
   }
-  qsort(items, n, sizeof(*items), cmp_str);
+  if (n > 1) qsort(items, n, sizeof(*items), cmp_str); /* items is NULL when n == 0 */
   sd_buf b = {0};
   sd_buf_puts(&b, "");
   for (size_t i = 0; i < n; i++) {

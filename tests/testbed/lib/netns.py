@@ -155,6 +155,7 @@ def main():
                    STSDANE_TRUST_ANCHOR=os.path.join(entry, files["trust_anchor"]),
                    STSDANE_CA_FILE=os.path.join(entry, files["ca"]),
                    STSDANE_ROOT_HINTS=os.path.join(entry, files["root_hints"]),
+                   STSDANE_UNBOUND_OPTIONS="local-zone: test. nodefault",
                    STSDANE_TESTBED_DIR=run,
                    STSDANE_TESTBED_MANIFEST=os.path.join(entry, "manifest.json"))
         try:
