@@ -24,6 +24,7 @@ struct sd_dns_cache_entry {
   sd_dns_answer answer;          /* qname/qtype are the key */
   uint64_t hash;
   int pending;                   /* lookup in flight */
+  int attempts;                  /* lookups sent for this entry (timeouts are retried) */
   int holds;                     /* deliveries scheduled that still read the answer */
   void *owner;                   /* the sd_dns */
   sd_dns_waiter *waiters;

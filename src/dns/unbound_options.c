@@ -46,6 +46,28 @@ void sd_unbound_options_clear(void) {
   option_count = 0;
 }
 
+/* Rewrites a "local-zone:" value for ub_ctx_set_option, which (unlike the
+ * unbound.conf parser) keeps quotes as part of the name and takes
+ * "NAME nodefault" without effect: unbound 1.17's cfg_parse_local_zone files
+ * the whole "NAME nodefault" string in its nodefault list, which then never
+ * matches a zone. "NAME transparent" gets the effect nodefault is used for:
+ * a zone from the configuration keeps libunbound from adding its built-in
+ * content for NAME, and a transparent zone without data resolves normally.
+ * Returns 0 and leaves out alone when value is not "NAME TYPE". */
+static int local_zone_value(const char *value, char *out, size_t out_len) {
+  char zone[256], type[32], extra[2];
+  if (sscanf(value, "%255s %31s %1s", zone, type, extra) != 2) return 0;
+  size_t n = strlen(zone);
+  const char *name = zone;
+  if (n >= 3 && zone[0] == '"' && zone[n - 1] == '"') {
+    zone[n - 1] = '\0';
+    name = zone + 1;
+  }
+  if (strcmp(type, "nodefault") == 0) snprintf(type, sizeof(type), "transparent");
+  int len = snprintf(out, out_len, "%s %s", name, type);
+  return len > 0 && (size_t)len < out_len;
+}
+
 /* Every option, local zones included, goes through ub_ctx_set_option, which
  * only records it: libunbound applies the whole configuration when the
  * context is finalized at the first query. ub_ctx_zone_add would be wrong
@@ -56,7 +78,10 @@ void sd_unbound_options_clear(void) {
 static void apply_option(struct ub_ctx *ctx, const char *name, const char *value) {
   int (*set_option)(struct ub_ctx *, const char *, const char *) = NULL;
   *(void **)&set_option = dlsym(RTLD_DEFAULT, "ub_ctx_set_option");
-  if (set_option) set_option(ctx, name, value);
+  if (!set_option) return;
+  char zone[300];
+  if (strcmp(name, "local-zone:") == 0 && local_zone_value(value, zone, sizeof(zone))) value = zone;
+  set_option(ctx, name, value);
 }
 
 static struct ub_ctx *configure(struct ub_ctx *ctx) {
