@@ -8,16 +8,18 @@
 
 #include <event2/event.h>
 #include <getdns/getdns.h>
-#include <getdns/getdns_ext_libevent.h>
 #include <getdns/getdns_extra.h>
 
 #include "dns/cache.h"
+#include "dns/eventloop.h"
+#include "dns/unbound_event.h"
 #include "dns/unbound_options.h"
 #include "util/str.h"
 
 struct sd_dns {
   struct event_base *base;
   getdns_context *context;
+  sd_getdns_loop loop; /* outlives context: see eventloop.h */
   getdns_dict *extensions;
   sd_dns_cache cache;
   FILE *query_log;
@@ -170,7 +172,8 @@ static int configure_context(sd_dns *dns, const sd_dns_options *o, char *err, si
   getdns_context_set_append_name(ctx, GETDNS_APPEND_NAME_NEVER);
   if (!o->recursive && o->resolver && set_upstream(ctx, o->resolver, err, err_len) != 0) return -1;
   if (o->trust_anchor_file && set_trust_anchor(ctx, o->trust_anchor_file, err, err_len) != 0) return -1;
-  if (getdns_extension_set_libevent_base(ctx, dns->base) != GETDNS_RETURN_GOOD) {
+  sd_getdns_loop_init(&dns->loop, dns->base);
+  if (getdns_context_set_eventloop(ctx, &dns->loop.loop) != GETDNS_RETURN_GOOD) {
     snprintf(err, err_len, "getdns cannot attach to the libevent loop");
     return -1;
   }
@@ -185,6 +188,12 @@ sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *o, char *err, 
   }
   dns->base = base;
   dns->query_log = o->query_log;
+  if (o->recursive && !sd_unbound_event_interposed()) {
+    snprintf(err, err_len, "recursive mode unavailable: getdns would not call stsdane's ub_resolve_event "
+                           "wrapper (is the binary linked with -rdynamic/-Bsymbolic or statically?); use a resolver");
+    free(dns);
+    return NULL;
+  }
   if (o->recursive && o->root_hints_file && set_root_hints(o->root_hints_file, err, err_len) != 0) {
     free(dns);
     return NULL;
@@ -357,7 +366,9 @@ static void parse_response(sd_dns_answer *a, getdns_callback_type_t type, getdns
     return;
   }
   if (type != GETDNS_CALLBACK_COMPLETE || !response) {
-    set_error(a, type == GETDNS_CALLBACK_CANCEL ? "cancelled" : "failed");
+    /* GETDNS_CALLBACK_ERROR is how a failed recursive lookup (SERVFAIL from
+     * libunbound: unreachable or lame servers) arrives, see unbound_event.c. */
+    set_error(a, type == GETDNS_CALLBACK_CANCEL ? "cancelled" : "resolution failed (SERVFAIL or no server reachable)");
     return;
   }
   uint32_t status = 0, rcode = 0, dnssec = GETDNS_DNSSEC_INDETERMINATE;
@@ -366,6 +377,14 @@ static void parse_response(sd_dns_answer *a, getdns_callback_type_t type, getdns
   if (status == GETDNS_RESPSTATUS_ALL_TIMEOUT ||
       getdns_dict_get_dict(response, "/replies_tree/0", &reply) != GETDNS_RETURN_GOOD) {
     set_error(a, "no answer from the resolver (timeout)");
+    return;
+  }
+  /* A reply without QR is a query, not an answer: getdns 1.6.0 has been seen
+   * passing one on when libunbound failed (see unbound_event.c). Never read
+   * it as "no data". */
+  uint32_t qr = 0;
+  if (getdns_dict_get_int(reply, "/header/qr", &qr) != GETDNS_RETURN_GOOD || qr != 1) {
+    set_error(a, "resolution failed (the resolver returned no response)");
     return;
   }
   getdns_dict_get_int(reply, "/header/rcode", &rcode);
@@ -424,11 +443,6 @@ static void on_getdns_answer(getdns_context *ctx, getdns_callback_type_t type, g
     if (start_lookup(dns, e) == 0) return;
     response = NULL; /* could not resend: report the timeout */
     type = GETDNS_CALLBACK_TIMEOUT;
-  }
-  if (getenv("SD_DEBUG_DNS") && response) {
-    char *txt = getdns_pretty_print_dict(response);
-    fprintf(stderr, "%s\n", txt ? txt : "");
-    free(txt);
   }
   parse_response(&e->answer, type, response);
   if (response) getdns_dict_destroy(response);
@@ -512,6 +526,7 @@ void sd_dns_free(sd_dns *dns) {
    * see the cache entries, which go last. */
   dns->closing = 1;
   if (dns->context) getdns_context_destroy(dns->context);
+  if (dns->loop.loop.vmt) sd_getdns_loop_release(&dns->loop);
   if (dns->extensions) getdns_dict_destroy(dns->extensions);
   sd_dns_cache_destroy(&dns->cache);
   free(dns);

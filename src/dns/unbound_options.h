@@ -7,7 +7,10 @@
  * tree (the testbed's signed `.test`) therefore needs, e.g.,
  * `local-zone: "test." nodefault`. stsdane wraps the two constructors getdns
  * calls (ub_ctx_create and ub_ctx_create_ub_event) and applies the options
- * registered here to every context they create.
+ * registered here to every context they create, all through
+ * ub_ctx_set_option (never ub_ctx_zone_add, which would finalize the context
+ * before getdns has configured it; "NAME nodefault" is passed as
+ * "NAME transparent", see unbound_options.c and docs/dns.md).
  */
 #ifndef SD_DNS_UNBOUND_OPTIONS_H
 #define SD_DNS_UNBOUND_OPTIONS_H

@@ -11,11 +11,11 @@ PID 1 of its own PID namespace, the kernel kills every remaining process of
 the testbed when it exits, whatever happened (CMD failure, signal).
 """
 
+import ipaddress
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -57,27 +57,41 @@ def setup_mounts(man):
     return run
 
 
+def listening():
+    """Set of (ip, port) with a TCP socket in LISTEN state (read from /proc, no connection made:
+    probing Postfix by connecting would spawn one smtpd per listener)."""
+    out = set()
+    for path, v6 in (("/proc/net/tcp", False), ("/proc/net/tcp6", True)):
+        try:
+            lines = open(path).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if f[3] != "0A":   # TCP_LISTEN
+                continue
+            hexip, hexport = f[1].split(":")
+            raw = bytes.fromhex(hexip)
+            # /proc prints the address as host-order 32-bit words
+            raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+            ip = str(ipaddress.ip_address(raw))
+            out.add((ip, int(hexport, 16)))
+    return out
+
+
 def wait_listening(targets, procs):
-    """Wait until every (ip, port) accepts TCP connections; fail if a server died."""
+    """Wait until every (ip, port) is listening; fail if a server died."""
     deadline = time.monotonic() + START_TIMEOUT
-    pending = list(targets)
-    while pending:
+    pending = {(str(ipaddress.ip_address(ip)), port) for ip, port in targets}
+    while True:
         for name, p in procs:
             if p.poll() is not None:
                 raise RuntimeError("%s exited with status %s during start-up" % (name, p.returncode))
-        ip, port = pending[0]
-        fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
-        with socket.socket(fam, socket.SOCK_STREAM) as s:
-            s.settimeout(0.5)
-            try:
-                s.connect((ip, port))
-                trace("%s port %d accepts" % (ip, port))
-                pending.pop(0)
-                continue
-            except OSError:
-                pass
+        pending -= listening()
+        if not pending:
+            return
         if time.monotonic() > deadline:
-            raise RuntimeError("timeout waiting for %s port %d" % (ip, port))
+            raise RuntimeError("timeout waiting for %s" % ", ".join("%s port %d" % t for t in sorted(pending)[:5]))
         time.sleep(0.05)
 
 
@@ -121,6 +135,21 @@ def stop_servers(procs):
             pass   # PID namespace teardown kills it anyway
 
 
+def wait_cmd(p, got):
+    """Wait for CMD.  After SIGTERM/SIGHUP (forwarded to CMD) allow 3 s, then
+    give up: leaving main() ends PID 1, which kills whatever is left."""
+    while True:
+        try:
+            if got["sig"] in (signal.SIGTERM, signal.SIGHUP):
+                try:
+                    return p.wait(3)
+                except subprocess.TimeoutExpired:
+                    return 128 + got["sig"]
+            return p.wait()
+        except KeyboardInterrupt:
+            continue
+
+
 def main():
     entry, cmd = sys.argv[1], sys.argv[2:]
     with open(os.path.join(entry, "manifest.json")) as f:
@@ -129,15 +158,17 @@ def main():
     child = {"p": None}
 
     def on_signal(signum, _frame):
-        got["sig"] = signum
         p = child["p"]
-        if p is not None and signum != signal.SIGINT:   # SIGINT already reached CMD via the tty
-            try:
-                p.send_signal(signum)
-            except ProcessLookupError:
-                pass
-        if p is None:
+        if p is None:                 # still starting: abort start-up
             raise KeyboardInterrupt
+        if signum == signal.SIGINT:   # the tty already sent it to CMD: let CMD decide
+            return
+        got["sig"] = signum
+        try:
+            p.send_signal(signum)
+        except ProcessLookupError:
+            pass
+        raise KeyboardInterrupt       # interrupt wait() so wait_cmd starts its grace period
 
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_signal)
@@ -164,12 +195,7 @@ def main():
             print("testbed: cannot run %s: %s" % (cmd[0], e), file=sys.stderr)
             status = 127
         else:
-            while True:
-                try:
-                    status = child["p"].wait()
-                    break
-                except KeyboardInterrupt:
-                    continue
+            status = wait_cmd(child["p"], got)
             if status < 0:
                 status = 128 - status
     except KeyboardInterrupt:
