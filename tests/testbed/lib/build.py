@@ -182,8 +182,10 @@ class Builder:
 
     # -- zones ----------------------------------------------------------------------
     def parent_zone(self, zone):
-        return self.w.zone_of(zone.split(".", 1)[1] if zone.count(".") > 1 else ".") \
-            if zone != "." else None
+        """The zone that delegates zone (None for the root)."""
+        if zone == ".":
+            return None
+        return self.w.zone_of(zone.split(".", 1)[1] or ".")
 
     def keygen(self, zone):
         zdir = self.p("zones", "keys", "x")
@@ -196,20 +198,14 @@ class Builder:
         return os.path.join(zdir, base)
 
     def zone_text(self, zone):
-        opts = self.w.zones[zone]
-        serial = int(self.now)
         lines = ["$TTL 3600",
-                 "%s SOA %s hostmaster.test. %d 3600 600 86400 300" % (zone, model.NS_NAME, serial),
+                 "%s SOA %s hostmaster.test. %d 3600 600 86400 300" % (zone, model.NS_NAME, int(self.now)),
                  "%s NS %s" % (zone, model.NS_NAME)]
-        if zone == ".":  # glue for the root's name server
+        if zone in (".", "test."):  # ns.test.: glue in the root, authoritative in test.
             lines += ["%s A %s" % (model.NS_NAME, model.NS_V4),
                       "%s AAAA %s" % (model.NS_NAME, model.NS_V6)]
-        if zone == "test.":
-            lines += ["%s A %s" % (model.NS_NAME, model.NS_V4),
-                      "%s AAAA %s" % (model.NS_NAME, model.NS_V6)]
-        for child, copts in self.w.zones.items():
-            if child == zone or self.parent_zone(child) != zone:
-                continue
+        for child in self.children.get(zone, []):
+            copts = self.w.zones[child]
             if copts.get("unreachable"):
                 ns = "ns." + child
                 lines += ["%s NS %s" % (child, ns), "%s A %s" % (ns, model.UNREACHABLE_V4)]
@@ -219,11 +215,14 @@ class Builder:
                 lines.append(self.ds[child])
         for owner, rtype, rd in self.by_zone.get(zone, []):
             lines.append("%s %s %s" % (owner, rtype, rd))
-        del opts
         return "\n".join(lines) + "\n"
 
     def build_zones(self):
-        self.by_zone = {}
+        self.children = {}   # zone -> delegated child zones
+        for z in self.w.zones:
+            if z != ".":
+                self.children.setdefault(self.parent_zone(z), []).append(z)
+        self.by_zone = {}    # zone -> [(owner, TYPE, rdata)]
         for (owner, rtype), rds in self.rrs.items():
             z = self.by_zone.setdefault(self.w.zone_of(owner), [])
             z.extend((owner, rtype, rd) for rd in rds)

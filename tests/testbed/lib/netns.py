@@ -25,8 +25,6 @@ import servers  # noqa: E402
 
 RUN_MOUNT = "/run/stsdane-testbed"   # a private tmpfs is mounted here per run
 START_TIMEOUT = 15.0
-
-
 T0 = time.monotonic()
 
 

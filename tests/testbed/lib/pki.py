@@ -110,8 +110,19 @@ def spare(label):
     return key, cert
 
 
+_ASSOC = {}   # (id(cert), selector, mtype) -> hex; certs live as long as the build
+
+
 def tlsa_data(usage, selector, mtype, cert):
-    """The TLSA certificate-association data (hex) for cert."""
+    """The TLSA certificate-association data (hex) for cert (memoised: a big
+    population asks for the same few hundred MX keys many thousand times)."""
+    key = (id(cert), selector, mtype)
+    if key not in _ASSOC:
+        _ASSOC[key] = _tlsa_data(selector, mtype, cert)
+    return _ASSOC[key]
+
+
+def _tlsa_data(selector, mtype, cert):
     data = cert_der(cert) if selector == 0 else spki_der(cert)
     if mtype == 1:
         return hashlib.sha256(data).hexdigest()

@@ -10,6 +10,7 @@ never share anything writable.
 import grp
 import os
 import pwd
+import sys
 import time
 
 import model
@@ -231,7 +232,7 @@ def scripted(man, entry, run):
     out = []
     for s in man["smtp"]:
         if s["mode"] == "script":
-            out.append(["python3", os.path.join(model.TESTBED, s["script"]), s["ip"], "25", os.path.join(entry, s["tls"])])
+            out.append([sys.executable, os.path.join(model.TESTBED, s["script"]), s["ip"], "25", os.path.join(entry, s["tls"])])
     return out
 
 
