@@ -7,24 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/probe_copy.h"
 #include "core/result.h"
-
-static void probe_result_free(sd_probe_result *p) {
-  /* failed_step points to a static string. */
-  free(p->detail);
-  free(p->ip);
-  free(p->sni);
-  free(p->banner);
-  free(p->ehlo);
-  free(p->tls_version);
-  free(p->tls_cipher);
-  sd_chain_free(&p->chain);
-  memset(p, 0, sizeof(*p));
-}
 
 static void addr_result_free(sd_addr_result *a) {
   free(a->ip);
-  probe_result_free(&a->probe);
+  sd_probe_result_clear(&a->probe);
   sd_pkix_result_free(&a->pkix);
   sd_dane_result_free(&a->dane);
 }
