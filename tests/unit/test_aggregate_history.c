@@ -128,6 +128,51 @@ static void test_rollover_done_wrong(void **state) {
   assert_true(c[SD_CHG_PROFILES]);
 }
 
+/* One DANE-EE MX whose address reports which TLSA record matched its leaf
+ * (dane.matched at depth 0), or none. */
+static cJSON *dane_snapshot(const char *leaf, const char *tlsa, const char *matched, const char *dane_status,
+                            const char *dane_profile) {
+  char over[2048], dane[256];
+  if (matched)
+    snprintf(dane, sizeof(dane), "{\"applies\":true,\"valid\":true,\"matched\":\"%s\",\"depth\":0}", matched);
+  else
+    snprintf(dane, sizeof(dane), "{\"applies\":true,\"valid\":false,\"matched\":null,\"depth\":-1}");
+  snprintf(over, sizeof(over),
+           "{\"mx\":[{\"host\":\"mx1.roll.test\",\"preference\":10,"
+           "\"addresses\":[{\"ip\":\"192.0.2.1\",\"dane\":%s,\"chain_sha256\":[\"%s\",\"issuer\"]}],"
+           "\"tlsa\":{\"dnssec\":\"secure\",\"records\":[\"%s\"],\"usable\":1}}],"
+           "\"dane\":{\"status\":\"%s\"},\"verdict\":{\"profiles\":{\"dane\":\"%s\"}}}",
+           dane, leaf, tlsa, dane_status, dane_profile);
+  return fixture_result("roll.test", over, NULL);
+}
+
+static void test_rollover_done_wrong_spki(void **state) {
+  (void)state;
+  unsigned char c[SD_CHG__COUNT];
+  /* New key served, the "3 1 1" record still names the old key: it matched
+   * the old leaf and matches nothing now. */
+  changes_of(dane_snapshot("leafa", "3 1 1 keya", "3 1 1 keya", "valid", "protected"),
+             dane_snapshot("leafb", "3 1 1 keya", NULL, "invalid", "fail"), c);
+  assert_true(c[SD_CHG_CERT_ROLLOVER]);
+  assert_false(c[SD_CHG_TLSA_ROLLOVER]);
+  assert_true(c[SD_CHG_ROLLOVER_BROKE_DANE]);
+  assert_true(c[SD_CHG_TLSA_OLD_CERT]);
+  /* Certificate renewed with the same key: the record still matches. */
+  changes_of(dane_snapshot("leafa", "3 1 1 keya", "3 1 1 keya", "valid", "protected"),
+             dane_snapshot("leafb", "3 1 1 keya", "3 1 1 keya", "valid", "protected"), c);
+  assert_true(c[SD_CHG_CERT_ROLLOVER]);
+  assert_true(c[SD_CHG_ROLLOVER_KEPT_DANE]);
+  assert_false(c[SD_CHG_TLSA_OLD_CERT]);
+  /* DANE broken, but the record never matched before (it was wrong all along). */
+  changes_of(dane_snapshot("leafa", "3 1 1 keyx", NULL, "invalid", "fail"),
+             dane_snapshot("leafb", "3 1 1 keyx", NULL, "invalid", "fail"), c);
+  assert_false(c[SD_CHG_TLSA_OLD_CERT]);
+  /* A prefix of a matched record is not the record. */
+  changes_of(dane_snapshot("leafa", "3 1 1 keya", "3 1 1 keyab", "valid", "protected"),
+             dane_snapshot("leafb", "3 1 1 keya", NULL, "invalid", "fail"), c);
+  assert_false(c[SD_CHG_TLSA_OLD_CERT]);
+}
+
 static void test_gained_lost(void **state) {
   (void)state;
   unsigned char c[SD_CHG__COUNT];
@@ -325,6 +370,7 @@ int main(void) {
       cmocka_unit_test(test_mx_migrated_policy_stale),
       cmocka_unit_test(test_rollover_done_right),
       cmocka_unit_test(test_rollover_done_wrong),
+      cmocka_unit_test(test_rollover_done_wrong_spki),
       cmocka_unit_test(test_gained_lost),
       cmocka_unit_test(test_history_two_snapshots),
       cmocka_unit_test(test_html_escapes_everything),

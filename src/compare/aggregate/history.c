@@ -54,6 +54,25 @@ static char *sorted_join(const cJSON *arr, const char *sep, int leaf_of_chain) {
   return sd_buf_take(&b);
 }
 
+/* The TLSA records that matched the leaf of some address (dane.matched at
+ * depth 0), sorted and "|"-joined: after a key rollover they tell which
+ * published record named the old key ("3 1 1" has no certificate hash to
+ * compare with). */
+static char *leaf_matches(const cJSON *addresses) {
+  cJSON *found = cJSON_CreateArray();
+  const cJSON *a;
+  cJSON_ArrayForEach(a, addresses) {
+    const cJSON *dane = cJSON_GetObjectItemCaseSensitive(a, "dane");
+    const cJSON *rec = cJSON_GetObjectItemCaseSensitive(dane, "matched");
+    const cJSON *depth = cJSON_GetObjectItemCaseSensitive(dane, "depth");
+    if (found && cJSON_IsString(rec) && cJSON_IsNumber(depth) && depth->valuedouble == 0)
+      cJSON_AddItemToArray(found, cJSON_CreateStringReference(rec->valuestring));
+  }
+  char *out = sorted_join(found, "|", 0);
+  cJSON_Delete(found);
+  return out;
+}
+
 static void snap_mx(sd_snap *s, const cJSON *mxs) {
   size_t cap = (size_t)cJSON_GetArraySize(mxs);
   s->mx = cap ? calloc(cap, sizeof(*s->mx)) : NULL;
@@ -64,6 +83,7 @@ static void snap_mx(sd_snap *s, const cJSON *mxs) {
     sd_snap_mx *m = &s->mx[s->mx_count++];
     m->host = host_key(host);
     m->leaves = sorted_join(cJSON_GetObjectItemCaseSensitive(mx, "addresses"), ",", 1);
+    m->matched = leaf_matches(cJSON_GetObjectItemCaseSensitive(mx, "addresses"));
     const cJSON *tlsa = cJSON_GetObjectItemCaseSensitive(mx, "tlsa");
     m->tlsa = sorted_join(cJSON_GetObjectItemCaseSensitive(tlsa, "records"), "|", 0);
     const cJSON *match = cJSON_GetObjectItemCaseSensitive(mx, "sts_match");
@@ -112,6 +132,7 @@ void sd_snap_free(sd_snap *s) {
     free(s->mx[i].host);
     free(s->mx[i].leaves);
     free(s->mx[i].tlsa);
+    free(s->mx[i].matched);
   }
   free(s->mx);
   for (size_t i = 0; i < s->earlier_count; i++) free(s->earlier_mx[i]);
@@ -272,6 +293,33 @@ static int tlsa_names_old_leaf(const sd_snap_mx *om, const sd_snap_mx *nm) {
   return 0;
 }
 
+/* 1 when item (len bytes) is one of the sep-joined entries of list. */
+static int in_joined(const char *list, char sep, const char *item, size_t len) {
+  const char *p = list ? list : "";
+  while (*p) {
+    const char *end = strchr(p, sep);
+    size_t l = end ? (size_t)(end - p) : strlen(p);
+    if (l == len && strncmp(p, item, len) == 0) return 1;
+    p += l + (end != NULL);
+  }
+  return 0;
+}
+
+/* 1 when the leaf changed and a current TLSA record is one that matched the
+ * previous leaf but matches nothing now (typically "3 1 1" of the old key:
+ * the key rolled over, the record did not). */
+static int tlsa_names_old_key(const sd_snap_mx *om, const sd_snap_mx *nm) {
+  if (!om->matched || !*om->matched || !nm->tlsa || !om->leaves || !nm->leaves || strcmp(om->leaves, nm->leaves) == 0)
+    return 0;
+  const char *p = nm->tlsa;
+  while (*p) {
+    size_t len = strcspn(p, "|");
+    if (in_joined(om->matched, '|', p, len) && !in_joined(nm->matched, '|', p, len)) return 1;
+    p += len + (p[len] == '|');
+  }
+  return 0;
+}
+
 static void compare_rollovers(const sd_snap *o, const sd_snap *n, unsigned char *changed, cJSON *details) {
   int rolled = 0;
   for (size_t i = 0; i < n->mx_count; i++) {
@@ -285,7 +333,7 @@ static void compare_rollovers(const sd_snap *o, const sd_snap *n, unsigned char 
       note(changed, details, SD_CHG_TLSA_ROLLOVER, om->tlsa, nm->tlsa, nm->host);
       rolled = 1;
     }
-    if (dane_broken(n) && tlsa_names_old_leaf(om, nm))
+    if (dane_broken(n) && (tlsa_names_old_leaf(om, nm) || tlsa_names_old_key(om, nm)))
       note(changed, details, SD_CHG_TLSA_OLD_CERT, om->leaves, nm->tlsa, nm->host);
   }
   if (!rolled || !dane_ok(o)) return;

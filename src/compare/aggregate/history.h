@@ -51,6 +51,7 @@ typedef struct sd_snap_mx {
   char *host;     /* lower-case, no trailing dot */
   char *leaves;   /* sorted, comma-joined leaf certificate SHA-256 of its addresses */
   char *tlsa;     /* sorted, "|"-joined TLSA records */
+  char *matched;  /* sorted, "|"-joined TLSA records that matched a leaf (dane.matched, depth 0) */
   int sts_match;  /* 1, 0, or -1 (not evaluated) */
 } sd_snap_mx;
 

@@ -89,6 +89,7 @@ class Builder:
         self.now = time.time()
         self.endpoints = {}   # fqdn -> {"cert": [x509...], "dir": rel}
         self.spares = {}      # label -> cert
+        self.named_keys = {}  # label -> private key ("key" of a host, {key:LABEL})
         self.zone_files = {}  # zone -> rel path of the file NSD serves
         self.ds = {}          # zone -> DS line
         self.host_addr = {}   # host fqdn -> {"A": [...], "AAAA": [...]}
@@ -109,7 +110,9 @@ class Builder:
     def build_pki(self):
         import pki
         self.pki = pki
-        self.ca = pki.CA()
+        seed = getattr(self.w, "pki", {}).get("seed")
+        self.seed = pki.Seed(seed, self.now) if seed is not None else None
+        self.ca = pki.CA(self.seed)
         self.write("ca/root.pem", pki.cert_pem(self.ca.root))
         self.write("ca/intermediate.pem", pki.cert_pem(self.ca.intermediate))
         self.write("ca.pem", pki.cert_pem(self.ca.root))
@@ -119,7 +122,7 @@ class Builder:
             names = attrs.get("cert_names") or (["unrelated.test"] if attrs["cert"] == "other-name"
                                                else [bare(name)])
             kind = "valid" if attrs["cert"] == "other-name" else attrs["cert"]
-            key, chain = self.ca.leaf(kind, names)
+            key, chain = self.ca.leaf(kind, names, self.endpoint_key(name, attrs, role))
             if attrs.get("chain") == "full" and not kind.startswith("self-signed"):
                 chain = chain + [self.ca.root]
             rel = "tls/%s/%s" % (role, bare(name))
@@ -128,6 +131,22 @@ class Builder:
             self.write(rel + "/chain.pem", pem_chain)
             self.write(rel + "/key+chain.pem", pki.key_pem(key) + pem_chain, 0o600)
             self.endpoints[name] = {"chain": chain, "dir": rel}
+
+    def named_key(self, label):
+        """The key called label: served by hosts with "key": label and
+        referenced by {key:label} (deterministic in a seeded build)."""
+        if label not in self.named_keys:
+            self.named_keys[label] = (self.seed.key("named:" + label) if self.seed
+                                      else self.pki.new_key())
+        return self.named_keys[label]
+
+    def endpoint_key(self, name, attrs, role):
+        """The key an SMTP host / vhost serves (None: a fresh random one)."""
+        if attrs.get("key") is not None:
+            return self.named_key(str(attrs["key"]))
+        if self.seed:
+            return self.seed.key("%s:%s" % (role, name))
+        return None
 
     def ref_cert(self, ref, who):
         """Resolve a certificate reference used in TLSA records."""
@@ -141,7 +160,7 @@ class Builder:
             return {"root": self.ca.root, "intermediate": self.ca.intermediate}[arg]
         if kind == "key":
             if arg not in self.spares:
-                self.spares[arg] = self.pki.spare(arg)[1]
+                self.spares[arg] = self.pki.spare(arg, self.named_key(arg), self.seed)[1]
             return self.spares[arg]
         raise model.DefinitionError("%s: unknown reference {%s}" % (who, ref))
 
@@ -160,7 +179,8 @@ class Builder:
     # -- addresses and records --------------------------------------------------
     def build_records(self):
         alloc = Addresses()
-        for infra in (model.NS_V4, model.NS_V6, model.RESOLVER_V4, model.RESOLVER_V6, model.WEB_V4):
+        for infra in (model.NS_V4, model.NS_V6, model.RESOLVER_V4, model.RESOLVER_V6, model.WEB_V4,
+                      model.SCRIPT_WEB_V4):
             alloc.used.add(infra)
         for name, attrs in self.w.hosts.items():
             fam = attrs["family"]
@@ -287,6 +307,7 @@ class Builder:
                 "file": rel if body is not None else None,
                 "body_sha256": hashlib.sha256(body).hexdigest() if body is not None else None,
                 "body_len": len(body) if body is not None else None,
+                "script": a.get("script"), "behaviour": a.get("behaviour"),
                 "tls": self.endpoints[name]["dir"]})
 
     # -- manifest -------------------------------------------------------------------------
@@ -297,14 +318,18 @@ class Builder:
             for fam in ("A", "AAAA"):
                 for ip in self.host_addr[name][fam]:
                     smtp.append({"name": bare(name), "ip": ip, "mode": a["smtp"],
-                                 "script": a.get("script"), "tls": self.endpoints[name]["dir"]})
+                                 "script": a.get("script"), "behaviour": a.get("behaviour"),
+                                 "tls": self.endpoints[name]["dir"]})
         v4 = [model.NS_V4, model.RESOLVER_V4, model.WEB_V4] + \
             [s["ip"] for s in smtp if ":" not in s["ip"]]
+        if any(w["script"] for w in self.web_manifest):   # scripted vhosts (hostile peers)
+            v4.append(model.SCRIPT_WEB_V4)
         v6 = [model.NS_V6, model.RESOLVER_V6] + [s["ip"] for s in smtp if ":" in s["ip"]]
         man = {
             "built_at": int(self.now),
             "resolver": model.RESOLVER_V4, "resolver6": model.RESOLVER_V6,
             "ns": [model.NS_V4, model.NS_V6], "web_ip": model.WEB_V4,
+            "script_web_ip": model.SCRIPT_WEB_V4,
             "addresses": {"v4": sorted(set(v4)), "v6": sorted(set(v6))},
             "files": {"ca": "ca.pem", "trust_anchor": "root.key", "root_hints": "root.hints",
                       "intermediate": "ca/intermediate.pem"},

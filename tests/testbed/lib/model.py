@@ -22,10 +22,13 @@ CATALOGUE = os.path.normpath(os.path.join(
 NS_V4, NS_V6 = "192.0.2.53", "2001:db8::53"          # NSD: root, test., all zones
 RESOLVER_V4, RESOLVER_V6 = "192.0.2.1", "2001:db8::1"  # Unbound (validating)
 WEB_V4 = "203.0.113.10"                              # nginx: every HTTPS vhost (SNI)
+SCRIPT_WEB_V4 = "203.0.113.11"                       # scripted HTTPS vhosts ("script": hostile peers)
 UNREACHABLE_V4 = "192.0.2.254"                       # never configured: nothing answers
 NS_NAME = "ns.test."
 
 HOST_KEYS = {"family", "cert", "cert_names", "chain", "smtp", "tlsa", "address", "script"}
+HOST_KEYS |= {"key"}   # named key the host serves (same key as {key:LABEL})
+HOST_KEYS |= {"behaviour"}   # what a scripted server ("smtp": "script") does there
 CERT_KINDS = {"valid", "other-name", "expired", "self-signed", "self-signed-expired"}
 SMTP_MODES = {"starttls", "plain", "refused", "script"}
 
@@ -81,13 +84,14 @@ def catalogue_domains(path=None):
 def load_definitions(files):
     """Merge all definition files; later files win (same domain = replaced)."""
     defs = {"zones": {}, "hosts": {}, "web": {}, "records": [],
-            "templates": {}, "scenarios": {}}
+            "templates": {}, "scenarios": {}, "pki": {}}
     for path in files:
         with open(path) as f:
             data = json.load(f)
         for key in ("zones", "hosts", "web", "templates", "scenarios"):
             defs[key].update(data.get(key, {}))
         defs["records"] += data.get("records", [])
+        defs["pki"].update(data.get("pki", {}))   # {"seed": S}: deterministic PKI
     return defs
 
 
@@ -119,6 +123,7 @@ class World:
         self.records = []     # (owner fqdn, type, rdata template, scenario or None)
         self.scenarios = {}   # domain -> resolved definition
         self.keys = set()     # labels of spare keys ({key:LABEL})
+        self.pki = {}         # PKI options ("seed": deterministic keys and certificates)
 
     # -- collection helpers -------------------------------------------------
     def add_zone(self, name, opts, who):
@@ -163,6 +168,8 @@ class World:
         self.web[name] = attrs
         if attrs.get("cname"):
             self.records.append((name, "CNAME", fqdn(attrs["cname"]), who))
+        elif attrs.get("script"):   # served by a scripted server, not nginx
+            self.records.append((name, "A", SCRIPT_WEB_V4, who))
         else:
             self.records.append((name, "A", "{web_ip}", who))
 
@@ -228,6 +235,7 @@ def load_world(files=None, catalogue=None):
     world = World()
     world.add_zone(".", {"signed": True}, "builtin")
     world.add_zone("test.", {"signed": True}, "builtin")
+    world.pki = defs["pki"]
     for name, opts in defs["zones"].items():
         world.add_zone(name, opts, "global")
     for name, attrs in defs["hosts"].items():

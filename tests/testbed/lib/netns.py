@@ -101,6 +101,7 @@ def start_servers(man, entry, run):
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                              start_new_session=True)
         procs.append((name, p))
+        record_server(run, name, p.pid, argv)
 
     start("nsd", servers.nsd(man, entry, run))
     start("unbound", servers.unbound(man, entry, run))
@@ -110,13 +111,23 @@ def start_servers(man, entry, run):
     if pf:
         start("postfix", pf)
     for argv in servers.scripted(man, entry, run):
-        start("smtp-script", argv)
+        start(os.path.splitext(os.path.basename(argv[1]))[0], argv)
     targets = [(man["ns"][0], 53), (man["resolver"], 53)]
     if man["web"]:
         targets.append((man["web_ip"], 443))
     targets += [(s["ip"], 25) for s in man["smtp"] if s["mode"] != "refused"]
+    if any(w.get("script") for w in man["web"]):
+        targets.append((man["script_web_ip"], 443))
     wait_listening(targets, procs)
     return procs
+
+
+def record_server(run, name, pid, argv):
+    """run/servers/NAME.json: pid and argv, for tests/testbed/server (stop/start mid-run)."""
+    path = os.path.join(run, "servers", name + ".json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({"pid": pid, "argv": argv}, f)
 
 
 def stop_servers(procs):

@@ -8,6 +8,7 @@ never share anything writable.
 """
 
 import grp
+import json
 import os
 import pwd
 import sys
@@ -45,6 +46,11 @@ server:
   verbosity: 1
   hide-version: yes
   refuse-any: yes
+  # Response rate limiting off: every query comes from the one Unbound, and
+  # RRL (200 answers/s per zone) would drop or truncate a big population's
+  # NXDOMAIN/NODATA answers (bench/scan).
+  rrl-ratelimit: 0
+  rrl-whitelist-ratelimit: 0
 remote-control:
   control-enable: no
 {zones}""")
@@ -79,6 +85,17 @@ server:
   infra-host-ttl: 60
   infra-cache-min-rtt: 50
   infra-keep-probing: yes
+  # Scale (bench/scan: 100,000 domains): caches large enough to keep a whole
+  # population, more queries in flight, no rate limits.
+  msg-cache-size: 128m
+  rrset-cache-size: 256m
+  key-cache-size: 16m
+  num-queries-per-thread: 4096
+  outgoing-range: 8192
+  so-rcvbuf: 8m
+  so-sndbuf: 8m
+  ratelimit: 0
+  ip-ratelimit: 0
 remote-control:
   control-enable: no
 """)
@@ -89,6 +106,8 @@ def nginx(man, entry, run):
     ip = man["web_ip"]
     blocks = []
     for v in man["web"]:
+        if v.get("script"):   # served by a scripted server (see scripted())
+            continue
         tls = os.path.join(entry, v["tls"])
         if v["redirect"]:
             action = "return 301 %s;" % v["redirect"]
@@ -228,11 +247,28 @@ maillog_file = {run}/logs/postfix.log
 
 
 def scripted(man, entry, run):
-    """Scripted SMTP servers (hosts with smtp: script): argv list per listener."""
-    out = []
+    """Scripted servers (hosts with smtp: script, vhosts with script): one
+    process per script file, serving all its listeners, started as
+    `python3 tests/testbed/SCRIPT LISTENERS.json` (format: hostile_server.py)."""
+    by_script = {}
     for s in man["smtp"]:
         if s["mode"] == "script":
-            out.append([sys.executable, os.path.join(model.TESTBED, s["script"]), s["ip"], "25", os.path.join(entry, s["tls"])])
+            by_script.setdefault(s["script"], []).append(
+                {"kind": "smtp", "ip": s["ip"], "port": 25, "name": s["name"],
+                 "tls": os.path.join(entry, s["tls"]), "behaviour": s.get("behaviour")})
+    for v in man["web"]:
+        if v.get("script"):
+            lst = by_script.setdefault(v["script"], [])
+            https = [x for x in lst if x["kind"] == "https"]
+            if not https:
+                https = [{"kind": "https", "ip": man["script_web_ip"], "port": 443, "vhosts": []}]
+                lst.append(https[0])
+            https[0]["vhosts"].append({"name": v["name"], "tls": os.path.join(entry, v["tls"]),
+                                       "behaviour": v.get("behaviour")})
+    out = []
+    for script, listeners in sorted(by_script.items()):
+        conf = _w(os.path.join(run, "scripts", os.path.basename(script) + ".json"), json.dumps(listeners))
+        out.append([sys.executable, os.path.join(model.TESTBED, script), conf])
     return out
 
 
