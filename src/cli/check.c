@@ -51,14 +51,15 @@ static int parse_args(int argc, char **argv, sd_cli_options *o) {
   longopts[sd_engine_long_option_count + 1] = (struct option){0, 0, 0, 0};
   int opt;
   optind = 1;
-  while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+  opterr = 0; /* one line of our own instead of getopt's message */
+  while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     if (opt == 'h') {
       print_help();
       exit(0);
     }
     int handled = sd_cli_options_handle(o, opt, optarg);
     if (handled <= 0) {
-      if (handled == 0) fprintf(stderr, "stsdane check: see 'stsdane check --help'\n");
+      if (handled == 0) sd_cli_option_error("check", opt, argc, argv);
       return -1;
     }
   }

@@ -134,7 +134,7 @@ static int compare_new(void *ctx, const char *line, size_t len) {
 }
 
 static int read_file(const char *path, sd_agg_line_fn cb, diff_run *d) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+  FILE *f = strcmp(path, "-") == 0 ? stdin : sd_cli_fopen_input(path, "r");
   if (!f) {
     fprintf(stderr, "stsdane diff: cannot read %s: %s\n", path, strerror(errno));
     return -1;
@@ -186,14 +186,15 @@ int sd_cmd_diff(int argc, char **argv) {
   diff_run d = {0};
   int opt;
   optind = 1;
-  while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+  opterr = 0; /* one line of our own instead of getopt's message */
+  while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     if (opt == 'h') {
       print_help();
       return SD_EXIT_OK;
     }
     if (opt == 'j') d.json = 1;
     else {
-      fprintf(stderr, "stsdane diff: see 'stsdane diff --help'\n");
+      sd_cli_option_error("diff", opt, argc, argv);
       return SD_EXIT_USAGE;
     }
   }

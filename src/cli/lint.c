@@ -34,7 +34,7 @@ static const char lint_usage[] =
     "(0 fine, 1 warnings, 2 errors, 3 usage).\n";
 
 static int usage_error(const char *msg) {
-  fprintf(stderr, "stsdane lint: %s\n\n%s", msg, lint_usage);
+  fprintf(stderr, "stsdane lint: %s; see 'stsdane lint --help'\n", msg);
   return SD_EXIT_USAGE;
 }
 
@@ -93,7 +93,7 @@ static int lint_tlsrpt(int argc, char **argv) {
 
 /* Reads at most SD_STS_POLICY_MAX_BYTES + 1 bytes, as a fetch would. */
 static char *read_policy(const char *path, size_t *len, int *too_large) {
-  FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  FILE *fp = strcmp(path, "-") == 0 ? stdin : sd_cli_fopen_input(path, "rb");
   if (!fp) return NULL;
   char *buf = malloc(SD_STS_POLICY_MAX_BYTES + 2);
   *len = buf ? fread(buf, 1, SD_STS_POLICY_MAX_BYTES + 1, fp) : 0;
@@ -155,7 +155,7 @@ static int lint_policy(int argc, char **argv) {
 }
 
 static int load_chain(const char *path, sd_chain *chain) {
-  FILE *fp = fopen(path, "r");
+  FILE *fp = sd_cli_fopen_input(path, "r");
   if (!fp) return -1;
   X509 *x;
   while (chain->count < 16 && (x = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL) {
@@ -217,9 +217,10 @@ static int lint_tlsa(int argc, char **argv) {
 }
 
 int sd_cmd_lint(int argc, char **argv) {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    fputs(lint_usage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? SD_EXIT_USAGE : SD_EXIT_OK;
+  if (argc < 2) return usage_error("lint what? record, policy, tlsrpt or tlsa");
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    fputs(lint_usage, stdout);
+    return SD_EXIT_OK;
   }
   const char *what = argv[1];
   if (strcmp(what, "record") == 0) return lint_record(argc - 1, argv + 1);

@@ -45,6 +45,6 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "report") == 0) return sd_cmd_report(argc - 1, argv + 1);
   if (strcmp(cmd, "lint") == 0) return sd_cmd_lint(argc - 1, argv + 1);
   if (strcmp(cmd, "diff") == 0) return sd_cmd_diff(argc - 1, argv + 1);
-  fprintf(stderr, "stsdane: unknown command '%s'\n\n%s", cmd, usage);
+  fprintf(stderr, "stsdane: unknown command '%s'; the commands are check, scan, report, diff and lint (see 'stsdane --help')\n", cmd);
   return SD_EXIT_USAGE;
 }

@@ -3,6 +3,8 @@
 #include "dns/unbound_options.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,12 +73,32 @@ int sd_parse_number(const char *option, const char *text, double min, double max
   char *end = NULL;
   errno = 0;
   double v = strtod(text, &end);
-  if (errno || end == text || *end || v < min || v > max) {
+  if (errno || end == text || *end || v != v || v < min || v > max) { /* v != v: NaN */
     fprintf(stderr, "stsdane: --%s wants a number from %g to %g, not '%s'\n", option, min, max, text);
     return -1;
   }
   *out = v;
   return 0;
+}
+
+FILE *sd_cli_fopen_input(const char *path, const char *mode) {
+  FILE *f = fopen(path, mode);
+  struct stat st;
+  if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    errno = EISDIR;
+    return NULL;
+  }
+  return f;
+}
+
+void sd_cli_option_error(const char *command, int opt, int argc, char **argv) {
+  const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+  char shortopt[3] = {'-', (char)optopt, '\0'};
+  /* An unknown short option inside a cluster (-xq): name the letter. */
+  if (optopt > 0 && optopt < 128 && strncmp(arg, "--", 2) != 0) arg = shortopt;
+  fprintf(stderr, "stsdane %s: %s '%s'; see 'stsdane %s --help'\n", command,
+          opt == ':' ? "missing value for option" : "unknown option", arg, command);
 }
 
 static int set_timeout_ms(const char *option, const char *arg, int *field) {

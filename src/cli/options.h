@@ -4,6 +4,7 @@
 #define SD_CLI_OPTIONS_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 #include "core/engine.h"
 
@@ -38,5 +39,12 @@ int sd_cli_options_handle(sd_cli_options *o, int opt, const char *arg);
 const char *sd_cli_options_help(void);
 /* Parses a number within [min, max]; -1 with a message naming the option. */
 int sd_parse_number(const char *option, const char *text, double min, double max, double *out);
+/* One clear line on stderr for a getopt_long failure of command: an unknown
+ * option or a missing value. Call getopt_long with opterr = 0 and an
+ * optstring starting with ':' (so a missing value returns ':'). */
+void sd_cli_option_error(const char *command, int opt, int argc, char **argv);
+/* fopen for reading an input file, refusing directories (fopen succeeds on
+ * them on Linux and the first read fails): NULL with errno = EISDIR. */
+FILE *sd_cli_fopen_input(const char *path, const char *mode);
 
 #endif

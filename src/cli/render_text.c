@@ -145,16 +145,24 @@ static void render_address(FILE *out, const sd_mx_result *mx, const sd_addr_resu
 }
 
 static void render_mx(FILE *out, const sd_domain_result *r, const sd_mx_result *mx, const palette *c) {
-  fprintf(out, "  %sMX %s%s (preference %d)", c->bold, mx->host, c->reset, mx->preference);
+  /* Names from the DNS may hold any byte: escaped like every remote string. */
+  fprintf(out, "  %sMX ", c->bold);
+  put_escaped(out, mx->host);
+  fprintf(out, "%s (preference %d)", c->reset, mx->preference);
   if (mx->sts_match == 1) fputs("  policy: listed", out);
   if (mx->sts_match == 0) fprintf(out, "  policy: NOT listed (%s)", sd_sts_mismatch_name(mx->mismatch.kind));
   fprintf(out, "  DANE: %s", sd_mx_dane_name(mx->dane));
-  if (mx->cname_target) fprintf(out, "  CNAME %s", mx->cname_target);
+  if (mx->cname_target) {
+    fputs("  CNAME ", out);
+    put_escaped(out, mx->cname_target);
+  }
   fputc('\n', out);
   for (size_t i = 0; i < mx->tlsa_count; i++) {
     char *t = sd_tlsa_format(&mx->tlsa[i]);
-    fprintf(out, "    TLSA _25._tcp.%s %s (%s, %s)\n", mx->tlsa_base ? mx->tlsa_base : mx->host, t ? t : "?",
-            sd_tlsa_usability_name(mx->tlsa_status[i]), sd_dnssec_name(mx->tlsa_dnssec));
+    fputs("    TLSA _25._tcp.", out);
+    put_escaped(out, mx->tlsa_base ? mx->tlsa_base : mx->host);
+    fprintf(out, " %s (%s, %s)\n", t ? t : "?", sd_tlsa_usability_name(mx->tlsa_status[i]),
+            sd_dnssec_name(mx->tlsa_dnssec));
     free(t);
   }
   for (size_t i = 0; i < mx->addr_count; i++) render_address(out, mx, &mx->addrs[i], c);
@@ -167,7 +175,10 @@ static int is_mx_location(const char *w) { return strncmp(w, "mx:", 3) == 0; }
 
 void sd_render_text(FILE *out, const sd_domain_result *r, int color) {
   palette c = make_palette(color);
-  fprintf(out, "%s%s%s\n", c.bold, r->domain ? r->domain : "?", c.reset);
+  /* An invalid input line is shown as given: escaped, it may hold anything. */
+  fputs(c.bold, out);
+  put_escaped(out, r->domain ? r->domain : "?");
+  fprintf(out, "%s\n", c.reset);
   if (r->invalid_domain) {
     render_findings_at(out, &r->findings, "domain", &c);
     fputc('\n', out);

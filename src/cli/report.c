@@ -55,7 +55,8 @@ static int parse_args(int argc, char **argv, report_options *o) {
   int opt;
   double v;
   optind = 1;
-  while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+  opterr = 0; /* one line of our own instead of getopt's message */
+  while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     switch (opt) {
     case 'h': print_help(); exit(0);
     case OPT_R_JSON: o->json = 1; break;
@@ -64,10 +65,10 @@ static int parse_args(int argc, char **argv, report_options *o) {
     case OPT_R_OVER_TIME: o->over_time = 1; break;
     case OPT_R_QUIET: o->quiet = 1; break;
     case OPT_R_THRESHOLD:
-      if (sd_parse_number("--provider-threshold", optarg, 1, 1e9, &v) != 0) return -1;
+      if (sd_parse_number("provider-threshold", optarg, 1, 1e9, &v) != 0) return -1;
       o->threshold = (long)v;
       break;
-    default: fprintf(stderr, "stsdane report: see 'stsdane report --help'\n"); return -1;
+    default: sd_cli_option_error("report", opt, argc, argv); return -1;
     }
   }
   if (optind >= argc) {
@@ -79,7 +80,7 @@ static int parse_args(int argc, char **argv, report_options *o) {
 
 static FILE *open_input(const char *path) {
   if (strcmp(path, "-") == 0) return stdin;
-  FILE *f = fopen(path, "r");
+  FILE *f = sd_cli_fopen_input(path, "r");
   if (!f) fprintf(stderr, "stsdane report: cannot read %s: %s\n", path, strerror(errno));
   return f;
 }

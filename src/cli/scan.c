@@ -92,7 +92,8 @@ static int parse_args(int argc, char **argv, sd_cli_options *o, sd_scan_config *
   longopts[sd_engine_long_option_count + SCAN_OPTS] = (struct option){0, 0, 0, 0};
   int opt;
   optind = 1;
-  while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+  opterr = 0; /* one line of our own instead of getopt's message */
+  while ((opt = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
     if (opt == 'h') {
       print_help();
       return -2;
@@ -100,7 +101,7 @@ static int parse_args(int argc, char **argv, sd_cli_options *o, sd_scan_config *
     int handled = handle_scan_option(c, opt, optarg);
     if (handled == 0) handled = sd_cli_options_handle(o, opt, optarg);
     if (handled <= 0) {
-      if (handled == 0) fprintf(stderr, "stsdane scan: see 'stsdane scan --help'\n");
+      if (handled == 0) sd_cli_option_error("scan", opt, argc, argv);
       return -1;
     }
   }

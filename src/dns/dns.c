@@ -14,13 +14,16 @@
 #include "dns/eventloop.h"
 #include "dns/unbound_event.h"
 #include "dns/unbound_options.h"
+#include "dns/zonekeys.h"
 #include "util/str.h"
 
 struct sd_dns {
   struct event_base *base;
   getdns_context *context;
   sd_getdns_loop loop; /* outlives context: see eventloop.h */
-  getdns_dict *extensions;
+  getdns_dict *extensions;      /* full validation by getdns */
+  getdns_dict *fast_extensions; /* stub fast path: DO+CD, validated with zone keys (zonekeys.h); NULL = off */
+  sd_zone_table zones;
   sd_dns_cache cache;
   FILE *query_log;
   size_t queries_sent;
@@ -180,6 +183,26 @@ static int configure_context(sd_dns *dns, const sd_dns_options *o, char *err, si
   return 0;
 }
 
+/* Zones whose validated keys (or proven insecurity) are kept: beyond this the
+ * oldest are forgotten and, if needed again, looked up again. */
+#define SD_DNS_ZONES_KEPT 16384
+
+/* DO and CD on the query, no validation by getdns: see zonekeys.h. */
+static getdns_dict *fast_path_extensions(void) {
+  getdns_dict *ext = getdns_dict_create(), *header = getdns_dict_create(), *opt = getdns_dict_create();
+  int ok = ext && header && opt && getdns_dict_set_int(header, "cd", 1) == GETDNS_RETURN_GOOD &&
+           getdns_dict_set_int(opt, "do_bit", 1) == GETDNS_RETURN_GOOD &&
+           getdns_dict_set_dict(ext, "header", header) == GETDNS_RETURN_GOOD &&
+           getdns_dict_set_dict(ext, "add_opt_parameters", opt) == GETDNS_RETURN_GOOD;
+  if (header) getdns_dict_destroy(header);
+  if (opt) getdns_dict_destroy(opt);
+  if (!ok && ext) {
+    getdns_dict_destroy(ext);
+    ext = NULL;
+  }
+  return ext; /* NULL: every query takes the full path, still correct */
+}
+
 sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *o, char *err, size_t err_len) {
   sd_dns *dns = calloc(1, sizeof(*dns));
   if (!dns) {
@@ -208,8 +231,11 @@ sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *o, char *err, 
   /* Validate ourselves (getdns then sets CD on stub queries) and keep bogus
    * answers with their data instead of dropping them. */
   getdns_dict_set_int(dns->extensions, "dnssec_return_all_statuses", GETDNS_EXTENSION_TRUE);
+  /* Recursive mode validates in libunbound, which caches keys itself. */
+  if (!o->recursive && !getenv("STSDANE_DNS_NO_FAST_PATH")) dns->fast_extensions = fast_path_extensions();
   if (configure_context(dns, o, err, err_len) != 0 ||
-      sd_dns_cache_init(&dns->cache, o->cache_entries ? o->cache_entries : 65536) != 0) {
+      sd_dns_cache_init(&dns->cache, o->cache_entries ? o->cache_entries : 65536) != 0 ||
+      sd_zone_table_init(&dns->zones, SD_DNS_ZONES_KEPT) != 0) {
     sd_dns_free(dns);
     return NULL;
   }
@@ -432,18 +458,10 @@ static int is_timeout(getdns_callback_type_t type, getdns_dict *response) {
          status == GETDNS_RESPSTATUS_ALL_TIMEOUT;
 }
 
-static int start_lookup(sd_dns *dns, sd_dns_cache_entry *e);
+static int start_lookup(sd_dns *dns, sd_dns_cache_entry *e, int full);
 
-static void on_getdns_answer(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *response,
-                             void *userarg, getdns_transaction_t tid) {
-  sd_dns_cache_entry *e = userarg;
-  sd_dns *dns = e->owner;
-  if (!dns->closing && is_timeout(type, response) && e->attempts < SD_DNS_ATTEMPTS) {
-    if (response) getdns_dict_destroy(response);
-    if (start_lookup(dns, e) == 0) return;
-    response = NULL; /* could not resend: report the timeout */
-    type = GETDNS_CALLBACK_TIMEOUT;
-  }
+/* The entry's lookup is over: parse, cache, deliver. */
+static void complete_entry(sd_dns *dns, sd_dns_cache_entry *e, getdns_callback_type_t type, getdns_dict *response) {
   parse_response(&e->answer, type, response);
   if (response) getdns_dict_destroy(response);
   e->pending = 0;
@@ -455,6 +473,145 @@ static void on_getdns_answer(getdns_context *ctx, getdns_callback_type_t type, g
   sd_dns_cache_trim(&dns->cache);
 }
 
+/* A timed-out full lookup is sent again while attempts remain. */
+static int resent_after_timeout(sd_dns *dns, sd_dns_cache_entry *e, getdns_callback_type_t type,
+                                getdns_dict *response) {
+  if (dns->closing || !is_timeout(type, response) || e->attempts >= SD_DNS_ATTEMPTS) return 0;
+  if (start_lookup(dns, e, 1) != 0) return 0;
+  if (response) getdns_dict_destroy(response);
+  return 1;
+}
+
+static void on_getdns_answer(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *response,
+                             void *userarg, getdns_transaction_t tid) {
+  sd_dns_cache_entry *e = userarg;
+  sd_dns *dns = e->owner;
+  if (resent_after_timeout(dns, e, type, response)) return;
+  if (!dns->closing && is_timeout(type, response)) {
+    if (response) getdns_dict_destroy(response);
+    response = NULL; /* could not resend: report the timeout */
+    type = GETDNS_CALLBACK_TIMEOUT;
+  }
+  complete_entry(dns, e, type, response);
+}
+
+/* ---- stub fast path (zonekeys.h) ------------------------------------------ */
+
+/* getdns's full validation decides. After a good fast reply the full lookup
+ * gets every attempt; after a lost one, only those left. */
+static void fall_back(sd_dns *dns, sd_dns_cache_entry *e, getdns_dict *response) {
+  if (response) getdns_dict_destroy(response);
+  e->attempts = 0;
+  if (start_lookup(dns, e, 1) != 0) complete_entry(dns, e, GETDNS_CALLBACK_ERROR, NULL);
+}
+
+static void on_zone_answer(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *response,
+                           void *userarg, getdns_transaction_t tid);
+
+static int start_zone_lookup(sd_dns *dns, sd_zone *z) {
+  getdns_transaction_t tid = 0;
+  const char *name = z->name[0] ? z->name : ".";
+  if (dns->query_log) fprintf(dns->query_log, "%s DNSKEY\n", name);
+  dns->queries_sent++;
+  return getdns_general(dns->context, name, SD_RR_DNSKEY, dns->extensions, z, &tid, on_zone_answer) ==
+                 GETDNS_RETURN_GOOD ? 0 : -1;
+}
+
+/* The answer waits for its zone's keys; the first waiter starts the lookup. */
+static void park(sd_dns *dns, sd_dns_cache_entry *e, getdns_dict *response, const char *zone) {
+  int created = 0;
+  sd_zone *z = sd_zone_table_get(&dns->zones, zone, &created);
+  sd_zone_parked *p = z ? calloc(1, sizeof(*p)) : NULL;
+  if (!p) {
+    fall_back(dns, e, response);
+    return;
+  }
+  p->entry = e;
+  p->response = response;
+  p->next = z->parked;
+  z->parked = p;
+  if (!created) return;
+  z->owner = dns;
+  if (start_zone_lookup(dns, z) != 0) on_zone_answer(dns->context, GETDNS_CALLBACK_ERROR, NULL, z, 0);
+}
+
+static void handle_fast_reply(sd_dns *dns, sd_dns_cache_entry *e, getdns_dict *response, int may_park) {
+  getdns_dict *reply = NULL;
+  getdns_list *replies = NULL;
+  if (getdns_dict_get_list(response, "replies_tree", &replies) != GETDNS_RETURN_GOOD ||
+      getdns_dict_get_dict(response, "/replies_tree/0", &reply) != GETDNS_RETURN_GOOD) {
+    complete_entry(dns, e, GETDNS_CALLBACK_COMPLETE, response);
+    return;
+  }
+  char zone[1100];
+  sd_fast_verdict verdict = sd_fast_classify(&dns->zones, reply, replies, e->answer.qname, zone, sizeof(zone));
+  switch (verdict) {
+  case SD_FAST_AS_IS:
+    complete_entry(dns, e, GETDNS_CALLBACK_COMPLETE, response);
+    return;
+  case SD_FAST_SECURE:
+  case SD_FAST_INSECURE:
+    getdns_dict_set_int(reply, "dnssec_status",
+                        verdict == SD_FAST_SECURE ? GETDNS_DNSSEC_SECURE : GETDNS_DNSSEC_INSECURE);
+    complete_entry(dns, e, GETDNS_CALLBACK_COMPLETE, response);
+    return;
+  case SD_FAST_NEED_ZONE:
+    if (may_park) /* else the zone was just learnt: never loop on it */
+      park(dns, e, response, zone);
+    else
+      fall_back(dns, e, response);
+    return;
+  case SD_FAST_FALLBACK:
+  default:
+    fall_back(dns, e, response);
+    return;
+  }
+}
+
+static void on_fast_answer(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *response,
+                           void *userarg, getdns_transaction_t tid) {
+  sd_dns_cache_entry *e = userarg;
+  sd_dns *dns = e->owner;
+  if (dns->closing) {
+    complete_entry(dns, e, type, response);
+    return;
+  }
+  if (type != GETDNS_CALLBACK_COMPLETE || !response || is_timeout(type, response)) {
+    /* Lost or failed: the full path retries with the attempts left. */
+    if (response) getdns_dict_destroy(response);
+    if (e->attempts < SD_DNS_ATTEMPTS && start_lookup(dns, e, 1) == 0) return;
+    complete_entry(dns, e, GETDNS_CALLBACK_TIMEOUT, NULL);
+    return;
+  }
+  handle_fast_reply(dns, e, response, 1);
+}
+
+static void on_zone_answer(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *response,
+                           void *userarg, getdns_transaction_t tid) {
+  sd_zone *z = userarg;
+  sd_dns *dns = z->owner;
+  if (dns->closing) { /* the zone table (and parked answers) are freed next */
+    if (response) getdns_dict_destroy(response);
+    return;
+  }
+  int failed = type != GETDNS_CALLBACK_COMPLETE || !response || is_timeout(type, response);
+  sd_zone_learn(z, failed ? NULL : response);
+  if (response) getdns_dict_destroy(response);
+  sd_zone_parked *p = z->parked;
+  z->parked = NULL;
+  /* A failed lookup teaches nothing: forget the zone so a later answer asks
+   * again; its parked answers take the full path now. */
+  if (failed) sd_zone_table_forget(&dns->zones, z);
+  else sd_zone_table_settled(&dns->zones, z);
+  while (p) {
+    sd_zone_parked *next = p->next;
+    if (failed) fall_back(dns, p->entry, p->response);
+    else handle_fast_reply(dns, p->entry, p->response, 0);
+    free(p);
+    p = next;
+  }
+}
+
 /* A cache hit must still be delivered from the loop, never re-entrantly. */
 static void on_cached_answer(evutil_socket_t fd, short what, void *arg) {
   sd_dns_waiter *w = arg;
@@ -463,13 +620,16 @@ static void on_cached_answer(evutil_socket_t fd, short what, void *arg) {
   free(w);
 }
 
-static int start_lookup(sd_dns *dns, sd_dns_cache_entry *e) {
+/* full: getdns validates (fetching the chain); else the fast path, when on. */
+static int start_lookup(sd_dns *dns, sd_dns_cache_entry *e, int full) {
   getdns_transaction_t tid = 0;
+  int fast = !full && dns->fast_extensions;
   e->attempts++;
   if (dns->query_log) fprintf(dns->query_log, "%s %s\n", e->answer.qname, sd_rr_type_name(e->answer.qtype));
   dns->queries_sent++;
-  getdns_return_t rc = getdns_general(dns->context, e->answer.qname, e->answer.qtype, dns->extensions, e,
-                                      &tid, on_getdns_answer);
+  getdns_return_t rc = getdns_general(dns->context, e->answer.qname, e->answer.qtype,
+                                      fast ? dns->fast_extensions : dns->extensions, e, &tid,
+                                      fast ? on_fast_answer : on_getdns_answer);
   if (rc != GETDNS_RETURN_GOOD) {
     set_error(&e->answer, getdns_get_errorstr_by_id(rc));
     e->pending = 0;
@@ -499,7 +659,7 @@ int sd_dns_query(sd_dns *dns, const char *name, uint16_t type, sd_dns_cb cb, voi
     e->pending = 1;
     w->next = e->waiters;
     e->waiters = w;
-    if (start_lookup(dns, e) == 0) return 0;
+    if (start_lookup(dns, e, 0) == 0) return 0;
     /* getdns refused the query: answer the waiter with the error from the loop. */
     e->waiters = NULL;
     sd_dns_cache_completed(&dns->cache, e);
@@ -528,6 +688,8 @@ void sd_dns_free(sd_dns *dns) {
   if (dns->context) getdns_context_destroy(dns->context);
   if (dns->loop.loop.vmt) sd_getdns_loop_release(&dns->loop);
   if (dns->extensions) getdns_dict_destroy(dns->extensions);
+  if (dns->fast_extensions) getdns_dict_destroy(dns->fast_extensions);
+  sd_zone_table_destroy(&dns->zones);
   sd_dns_cache_destroy(&dns->cache);
   free(dns);
 }

@@ -1,7 +1,10 @@
 #include "dns/eventloop.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+#include <sys/socket.h>
 
 #include <event2/event.h>
 
@@ -20,12 +23,31 @@ struct sd_loop_event {
 
 static sd_getdns_loop *as_loop(getdns_eventloop *loop) { return (sd_getdns_loop *)loop; }
 
+/* A TCP socket that is not connected yet. libunbound (built with TCP Fast
+ * Open, as Debian's is) creates its TCP socket without connect() and waits
+ * for it to be writable: the connect happens inside the first sendto
+ * (MSG_FASTOPEN). epoll reports such a socket as readable and writable at
+ * once (EPOLLOUT|EPOLLHUP), and unbound's own loop then skips the read;
+ * getdns's ub_loop splits the bits into two callbacks, so the read must not
+ * go first or it fails with ENOTCONN and every answer that needs TCP
+ * (truncated over UDP: large TXT or TLSA RRsets) becomes a SERVFAIL. */
+static int tcp_not_connected(evutil_socket_t fd) {
+  int type = 0;
+  socklen_t type_len = sizeof(type);
+  if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM) return 0;
+  struct sockaddr_storage peer;
+  socklen_t peer_len = sizeof(peer);
+  return getpeername(fd, (struct sockaddr *)&peer, &peer_len) != 0 && errno == ENOTCONN;
+}
+
 /* Same dispatch as getdns's libevent extension: one callback per firing,
- * read before write before timeout. The callback may clear its own event. */
+ * read before write before timeout, except for a TCP socket that still has
+ * to connect (see tcp_not_connected). The callback may clear its own event. */
 static void on_event(evutil_socket_t fd, short bits, void *arg) {
   getdns_eventloop_event *gev = arg;
-  (void)fd;
-  if ((bits & EV_READ) && gev->read_cb)
+  if ((bits & EV_READ) && (bits & EV_WRITE) && gev->read_cb && gev->write_cb && tcp_not_connected(fd))
+    gev->write_cb(gev->userarg);
+  else if ((bits & EV_READ) && gev->read_cb)
     gev->read_cb(gev->userarg);
   else if ((bits & EV_WRITE) && gev->write_cb)
     gev->write_cb(gev->userarg);

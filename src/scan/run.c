@@ -277,6 +277,12 @@ static int same_file(const char *a, const char *b) {
 static int open_input(scan_run *run) {
   const char *path = run->cfg->input_path;
   run->in_fp = is_std(path) ? stdin : fopen(path, "r");
+  struct stat st;
+  if (run->in_fp && run->in_fp != stdin && fstat(fileno(run->in_fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(run->in_fp); /* fopen accepts a directory; reading it would fail at "line 1" */
+    run->in_fp = NULL;
+    errno = EISDIR;
+  }
   if (!run->in_fp) {
     fprintf(stderr, "stsdane scan: cannot read the domain list %s: %s\n", path, strerror(errno));
     return -1;

@@ -71,9 +71,16 @@ char *sd_escape_csv(const char *text) {
   sd_buf b = {0};
   if (quote) sd_buf_puts(&b, "\"");
   if (formula) sd_buf_puts(&b, "'");
-  for (const char *p = s; *p; p++) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if (*p == '"') sd_buf_puts(&b, "\"\"");
-    else sd_buf_append(&b, p, 1);
+    /* Control characters (C0 but TAB, CR, LF; DEL; C1 as UTF-8 C2 80-9F)
+     * become U+FFFD, as in HTML: a CSV file shown with cat or less must not
+     * carry terminal escape sequences from remote data. */
+    else if ((*p < 0x20 && *p != '\t' && *p != '\r' && *p != '\n') || *p == 0x7f) sd_buf_puts(&b, "\xEF\xBF\xBD");
+    else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+      sd_buf_puts(&b, "\xEF\xBF\xBD");
+      p++;
+    } else sd_buf_append(&b, (const char *)p, 1);
   }
   if (quote) sd_buf_puts(&b, "\"");
   return sd_buf_take(&b);

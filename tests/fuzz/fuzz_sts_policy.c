@@ -11,12 +11,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Host names to match against the fuzzed patterns: exact, wildcard-covered,
- * typo and TLD near-misses, the policy host itself. */
-static const char *const probe_hosts[] = {
-    "mx1.example.com", "a.mx.example.com", "mx.example.com.", "mx1.example.net",
-    "mta-sts.example.com", "MX1.EXAMPLE.COM", "x",
-};
+/* Host names to match against the fuzzed patterns (the fuzzer makes the
+ * patterns that match, nearly match or differ): a few keep it fast. */
+static const char *const probe_hosts[] = {"mx1.example.com", "A.Mx.Example.COM.", "x"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > SD_STS_POLICY_MAX_BYTES) return 0; /* the fetcher never hands more over */
@@ -34,7 +31,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t i = 0; i < policy.mx_count; i++) {
     (void)sd_sts_mx_pattern_valid(policy.mx[i]);
     (void)sd_sts_pattern_matches(policy.mx[i], policy.mx[i]);
-    (void)sd_edit_distance(policy.mx[i], probe_hosts[0], 3);
   }
   (void)sd_sts_mode_name(policy.mode);
   sd_sts_policy_free(&policy);

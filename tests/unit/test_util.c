@@ -101,6 +101,10 @@ static void test_escape_csv(void **state) {
   e = sd_escape_csv("@SUM(A1)");
   assert_string_equal(e, "\"'@SUM(A1)\"");
   free(e);
+  /* No terminal escape sequence survives: C0 (but TAB/CR/LF), DEL, C1. */
+  e = sd_escape_csv("a\x1b[31mb\x7f\xc2\x9b""c\td");
+  assert_string_equal(e, "a\xEF\xBF\xBD[31mb\xEF\xBF\xBD\xEF\xBF\xBD""c\td");
+  free(e);
 }
 
 static void test_json_remote_string(void **state) {

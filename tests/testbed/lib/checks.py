@@ -82,11 +82,20 @@ class Resolver:
                 return "bogus"
         return "secure"
 
+    @staticmethod
+    def servfail(qname, qtype):
+        return {"qname": qname, "qtype": qtype, "rcode": "SERVFAIL", "ad": False,
+                "answers": None, "cd_answers": None}
+
     def lookup(self, qname, qtype):
         """Expected {rcode, ad, answers, cd_answers} for qname/qtype."""
         name, answers, statuses = fqdn(qname), [], []
         rcode = "NOERROR"
+        seen = set()
         for _ in range(10):
+            if name in seen:   # CNAME loop: the resolver gives up
+                return self.servfail(qname, qtype)
+            seen.add(name)
             zone = self.w.zone_of(name)
             if self.w.zones[zone].get("unreachable"):
                 return {"qname": qname, "qtype": qtype, "rcode": "SERVFAIL", "ad": False,
@@ -104,6 +113,8 @@ class Resolver:
             statuses.append(self.status(zone))
             rcode = "NOERROR" if name in self.names else "NXDOMAIN"
             break
+        else:   # a CNAME chain longer than 10 (hostile scenarios): Unbound gives up too
+            return self.servfail(qname, qtype)
         exp = {"qname": qname, "qtype": qtype, "rcode": rcode,
                "ad": all(s == "secure" for s in statuses),
                "answers": sorted(answers), "cd_answers": None}
@@ -166,11 +177,13 @@ def derive(b, r, webs, domain, sc):
         for fam_t in ("A", "AAAA"):
             for ip in b.host_addr[final][fam_t]:
                 checks.append({"type": "smtp", "host": bare(final), "ip": ip, "mode": attrs["smtp"],
+                               "behaviour": attrs.get("behaviour"),
                                "verify": VERIFY[kind], "chain_len": chain_len,
                                "leaf_spki_sha256": b.pki.tlsa_data(3, 1, 1, b.endpoints[final]["chain"][0]),
                                "tlsa": tlsa})
-    checks.append(dict(r.lookup("_mta-sts." + d, "TXT"), type="dns"))
-    checks.append(dict(r.lookup("_smtp._tls." + d, "TXT"), type="dns"))
+    for name in ("_mta-sts." + d, "_smtp._tls." + d):
+        if len(bare(name)) <= 253:   # longer names cannot exist (hostile-name253-*)
+            checks.append(dict(r.lookup(name, "TXT"), type="dns"))
     vhosts = []
     if (sc.get("sts") or {}).get("policy_host") is not None:
         vhosts.append("mta-sts." + d)
@@ -181,5 +194,6 @@ def derive(b, r, webs, domain, sc):
         checks.append({"type": "https", "url": "https://%s%s" % (bare(name), web["path"]),
                        "verify": web["cert"], "status": web["status"], "redirect": web["redirect"],
                        "content_type": web["content_type"], "body_sha256": web["body_sha256"],
-                       "body_len": web["body_len"]})
+                       "body_len": web["body_len"], "script": web.get("script"),
+                       "behaviour": web.get("behaviour")})
     return checks
