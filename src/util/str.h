@@ -9,7 +9,7 @@
 char *sd_strdup(const char *s);
 char *sd_strndup(const char *s, size_t n);
 char *sd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *sd_vasprintf(const char *fmt, va_list ap);
+char *sd_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* Lower-case hex of len bytes into a new string. */
 char *sd_hex(const uint8_t *data, size_t len);
 /* Parses hex (case-insensitive, no separators); returns bytes written or -1. */

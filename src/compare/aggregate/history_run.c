@@ -114,26 +114,24 @@ int sd_history_add(sd_history *h, FILE *in, const char *label) {
   return rc;
 }
 
+/* The earliest scanned_at of a snapshot decides its place in time. Read with
+ * the same bounded line reader as the aggregation: a huge line is skipped,
+ * never allocated whole. */
+static int earliest_scanned_at(void *ctx, const char *line, size_t len) {
+  char **best = ctx;
+  cJSON *j = cJSON_ParseWithLength(line, len);
+  const char *t = sd_agg_jstr(j, "scanned_at");
+  if (t && (!*best || strcmp(t, *best) < 0)) {
+    free(*best);
+    *best = sd_strdup(t);
+  }
+  cJSON_Delete(j);
+  return 0;
+}
+
 char *sd_history_first_scanned(FILE *in) {
   char *best = NULL;
-  int seen = 0;
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t len;
-  while (seen < 100 && (len = getline(&line, &cap, in)) > 0) {
-    if ((size_t)len > SD_AGG_MAX_LINE) continue;
-    cJSON *j = cJSON_ParseWithLength(line, (size_t)len);
-    const char *t = sd_agg_jstr(j, "scanned_at");
-    if (t) {
-      seen++;
-      if (!best || strcmp(t, best) < 0) {
-        free(best);
-        best = sd_strdup(t);
-      }
-    }
-    cJSON_Delete(j);
-  }
-  free(line);
+  sd_agg_read_lines(in, SD_AGG_MAX_LINE, earliest_scanned_at, &best, NULL, NULL);
   rewind(in);
   return best;
 }
