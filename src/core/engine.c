@@ -1,5 +1,7 @@
 #include "core/engine.h"
 
+#include "core/verify_memo.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@ sd_engine *sd_engine_new(struct event_base *base, const sd_engine_options *optio
     snprintf(err, err_len, "cannot set up the HTTPS policy fetcher (libcurl)");
     goto fail;
   }
+  en->verify_memo = sd_verify_memo_new(0);
   en->prober = sd_prober_new(base, &en->options.probe);
   if (!en->prober) {
     snprintf(err, err_len, "cannot set up the SMTP prober");
@@ -42,6 +45,7 @@ fail:
 
 void sd_engine_free(sd_engine *en) {
   if (!en) return;
+  sd_verify_memo_free(en->verify_memo);
   sd_prober_free(en->prober);
   sd_fetcher_free(en->fetcher);
   sd_dns_free(en->dns);

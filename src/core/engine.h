@@ -37,6 +37,7 @@ typedef struct sd_engine {
   sd_fetcher *fetcher;
   sd_prober *prober;
   X509_STORE *trust;
+  struct sd_verify_memo *verify_memo; /* shared certificate verifications */
 } sd_engine;
 
 /* NULL on failure with the reason in err. */

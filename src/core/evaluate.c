@@ -17,6 +17,7 @@
 #include "compare/verdict.h"
 #include "core/engine.h"
 #include "core/probe_copy.h"
+#include "core/verify_memo.h"
 #include "util/domain.h"
 #include "util/str.h"
 
@@ -98,7 +99,7 @@ static void verify_address(eval *ev, sd_mx_result *mx, sd_addr_result *addr) {
   const sd_chain *chain = &addr->probe.chain;
   if (chain->count == 0) return;
   time_t now = ev->r->scanned_at;
-  sd_pkix_verify(chain, ev->engine->trust, mx->host, now, &addr->pkix);
+  sd_memo_pkix_verify(ev->engine->verify_memo, chain, ev->engine->trust, mx->host, now, &addr->pkix);
   addr->pkix_checked = 1;
   if (mx->tlsa_usable == 0 || mx->tlsa_dnssec != SD_DNSSEC_SECURE) return;
   sd_tlsa *usable = calloc(mx->tlsa_usable, sizeof(*usable));
@@ -109,7 +110,8 @@ static void verify_address(eval *ev, sd_mx_result *mx, sd_addr_result *addr) {
    * MX host name when the base domain is its CNAME expansion. */
   const char *names[1] = {mx->host};
   int extra = strcmp(mx->host, mx->tlsa_base) != 0;
-  sd_dane_verify(chain, usable, n, mx->tlsa_base, names, extra ? 1 : 0, now, &addr->dane);
+  sd_memo_dane_verify(ev->engine->verify_memo, chain, usable, n, mx->tlsa_base, names, extra ? 1 : 0, now,
+                      &addr->dane);
   addr->dane_checked = 1;
   free(usable); /* shallow copies: the records stay owned by mx->tlsa */
 }
