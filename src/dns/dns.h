@@ -32,7 +32,7 @@ typedef struct sd_dns_options {
   int recursive;                 /* full recursion instead of stub */
   const char *root_hints_file;   /* for recursion; NULL: built-in root hints */
   int timeout_ms;                /* per query; default 5000 */
-  size_t cache_entries;          /* answers kept; default 65536; 0 = default */
+  size_t cache_entries;          /* answers kept; default 16384; 0 = default */
   FILE *query_log;               /* "name TYPE" per query sent (dnsperf format) */
 } sd_dns_options;
 
