@@ -53,7 +53,7 @@ sd_finding *sd_findings_add(sd_findings *list, sd_code code, const char *where,
                             const char *detail_fmt, ...)
     __attribute__((format(printf, 4, 5)));
 sd_finding *sd_findings_addv(sd_findings *list, sd_code code, const char *where,
-                             const char *detail_fmt, va_list ap);
+                             const char *detail_fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 /* Replaces the remedy of a finding (printf-style). */
 void sd_finding_set_remedy(sd_finding *finding, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -54,7 +54,8 @@ static int is_ldh(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-';
 }
 
-static sd_finding *reportv(policy_parser *pp, int per_line, sd_code code, const char *fmt, va_list ap) {
+__attribute__((format(printf, 4, 0))) static sd_finding *
+reportv(policy_parser *pp, int per_line, sd_code code, const char *fmt, va_list ap) {
   const sd_code_info *info = sd_code_lookup(code);
   if (info && info->severity == SD_SEV_ERROR) pp->errors++;
   if (!pp->findings) return NULL;

@@ -81,7 +81,7 @@ static void test_text_rejects(void **state) {
       "",
       "3 1 1",              /* no data */
       "3 1 1 ",             /* no data */
-      "3 1 " HEX32,         /* a field missing: hex is not a number */
+      ("3 1 " HEX32),       /* a field missing: hex is not a number */
       "3 1 1 0",            /* odd number of hex digits */
       "3 1 1 0g",           /* not hex */
       "256 1 1 00",         /* field above 255 */
