@@ -43,6 +43,8 @@ void sd_domain_result_free(sd_domain_result *r) {
   free(r->mx);
   txt_set_free(r->sts_txts, r->sts_txt_lens, r->sts_txt_count);
   sd_sts_record_free(&r->sts_record);
+  free(r->sts_txt_cname);
+  free(r->policy_host_cname);
   sd_fetch_result_free(&r->fetch);
   sd_sts_policy_free(&r->policy);
   txt_set_free(r->tlsrpt_txts, r->tlsrpt_txt_lens, r->tlsrpt_txt_count);

@@ -372,6 +372,15 @@ static void on_fetch(const sd_fetch_result *res, void *arg) {
   step_done(ev);
 }
 
+/* The address of mta-sts.<domain>, for its CNAME: who hosts the policy is
+ * what provider attribution in reports needs (curl resolves on its own). */
+static void on_policy_host(const sd_dns_answer *a, void *arg) {
+  eval *ev = arg;
+  ev->r->policy_host_lookup = a->lookup;
+  if (a->cname_count) ev->r->policy_host_cname = sd_strdup(a->cnames[a->cname_count - 1]);
+  step_done(ev);
+}
+
 static void on_sts_txt(const sd_dns_answer *a, void *arg) {
   eval *ev = arg;
   sd_domain_result *r = ev->r;
@@ -381,10 +390,16 @@ static void on_sts_txt(const sd_dns_answer *a, void *arg) {
     sd_findings_add(&r->findings, SD_C_STS_RECORD_LOOKUP_FAILED, "record", "%s", a->error ? a->error : "");
   } else {
     copy_txts(a, &r->sts_txts, &r->sts_txt_lens, &r->sts_txt_count);
+    if (a->cname_count) r->sts_txt_cname = sd_strdup(a->cnames[a->cname_count - 1]);
     sd_sts_record_evaluate((const char *const *)r->sts_txts, r->sts_txt_lens, r->sts_txt_count, &r->sts_record,
                            &r->findings);
     /* Fetch whenever an MTA-STS record was attempted: even when the record is
      * broken, the policy is evidence an operator and a researcher want. */
+    if (r->sts_record.candidates > 0) {
+      char *host = sd_asprintf("mta-sts.%s", r->domain);
+      if (host && strlen(host) <= SD_DOMAIN_MAX) query(ev, host, SD_RR_A, on_policy_host, ev);
+      free(host);
+    }
     if (r->sts_record.candidates > 0 && !ev->engine->options.no_https) {
       ev->pending++;
       if (sd_fetch_policy(ev->engine->fetcher, r->domain, on_fetch, ev) != 0) ev->pending--;

@@ -120,6 +120,9 @@ typedef struct sd_domain_result {
   size_t *sts_txt_lens;
   size_t sts_txt_count;
   sd_sts_record sts_record;
+  char *sts_txt_cname;          /* where a CNAME at _mta-sts led (policy delegation), or NULL */
+  char *policy_host_cname;      /* CNAME target of mta-sts.<domain> (hosting provider), or NULL */
+  sd_lookup policy_host_lookup; /* address lookup of mta-sts.<domain> */
   int policy_fetched;
   sd_fetch_result fetch;
   sd_sts_policy policy;

@@ -228,6 +228,8 @@ static cJSON *mtasts_json(const sd_domain_result *r) {
   cJSON_AddStringToObject(o, "status", sd_sts_status_name(r->sts_status));
   cJSON_AddStringToObject(o, "lookup", sd_lookup_name(r->sts_txt_lookup));
   cJSON_AddItemToObject(o, "txt", txt_array(r->sts_txts, r->sts_txt_lens, r->sts_txt_count));
+  add_str(o, "record_cname", r->sts_txt_cname);
+  add_str(o, "policy_host_cname", r->policy_host_cname);
   if (r->sts_record.raw || r->sts_record.candidates) {
     cJSON *rec = cJSON_CreateObject();
     add_str(rec, "raw", r->sts_record.raw);
