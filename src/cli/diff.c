@@ -35,15 +35,19 @@ typedef struct diff_run {
 
 static void snap_ext_free(void *p) { sd_snap_free(p); }
 
-static int load_old(void *ctx, const char *line, size_t len) {
-  diff_run *d = ctx;
+/* One scan line as a snapshot entry; NULL (and counted) when malformed. */
+static sd_snap *parse_line(diff_run *d, const char *line, size_t len) {
   cJSON *j = cJSON_ParseWithLength(line, len);
   sd_snap *s = sd_snap_from_json(j);
   cJSON_Delete(j);
-  if (!s) {
-    d->malformed++;
-    return 0;
-  }
+  if (!s) d->malformed++;
+  return s;
+}
+
+static int load_old(void *ctx, const char *line, size_t len) {
+  diff_run *d = ctx;
+  sd_snap *s = parse_line(d, line, len);
+  if (!s) return 0;
   sd_strmap_entry *e = sd_strmap_get(&d->old, s->domain);
   if (e && !e->ext) {
     e->ext = s;
@@ -101,13 +105,8 @@ static void report_domain(diff_run *d, const char *domain, const char *status, c
 
 static int compare_new(void *ctx, const char *line, size_t len) {
   diff_run *d = ctx;
-  cJSON *j = cJSON_ParseWithLength(line, len);
-  sd_snap *s = sd_snap_from_json(j);
-  cJSON_Delete(j);
-  if (!s) {
-    d->malformed++;
-    return 0;
-  }
+  sd_snap *s = parse_line(d, line, len);
+  if (!s) return 0;
   if (sd_strmap_find(&d->seen, s->domain)) { /* a repeated line: the first one counts */
     sd_snap_free(s);
     return 0;
