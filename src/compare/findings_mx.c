@@ -301,16 +301,19 @@ static void dane_findings(sd_domain_result *r, const sd_mx_result *mx, const sd_
   switch (code) {
   case SD_C_DANE_TLSA_MISMATCH:
     f = sd_findings_add(&r->findings, code, where,
-                        "no usable TLSA record at _25._tcp.%s matches the chain %s (%s) serves: %s%s%s",
+                        "no usable TLSA record at _25._tcp.%s matches the chain %s (%s) serves: %s",
                         tlsa_base_of(mx), host_of(mx), ip,
                         a->dane.params_wrong
                             ? "a record's data matches a served certificate under other usage/selector/"
                               "matching-type parameters (the parameters are wrong)"
                             : "no record's data matches any served certificate (stale after a key "
-                              "change, or the wrong key)",
-                        why && *why ? "; " : "", why ? why : "");
+                              "change, or the wrong key)");
+    /* The verifier's own detail says the same at greater length; the
+     * record to publish is in the remedy. */
     if (line)
-      sd_finding_set_remedy(f, "%s; keep the old record until the new one has propagated (TTL), RFC 7671 §8",
+      sd_finding_set_remedy(f,
+                            "%s; remove the stale record once the new one has propagated (after its TTL); "
+                            "next time publish the next key's record before switching keys (RFC 7671 §8.1)",
                             line);
     break;
   case SD_C_DANE_TA_NAME_MISMATCH:
