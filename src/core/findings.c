@@ -75,11 +75,13 @@ void sd_finding_set_remedy(sd_finding *finding, const char *fmt, ...) {
   finding->remedy = remedy;
 }
 
-int sd_findings_has(const sd_findings *list, sd_code code) {
+const sd_finding *sd_findings_find(const sd_findings *list, sd_code code) {
   for (size_t i = 0; i < list->count; i++)
-    if (list->items[i].code == code) return 1;
-  return 0;
+    if (list->items[i].code == code) return &list->items[i];
+  return NULL;
 }
+
+int sd_findings_has(const sd_findings *list, sd_code code) { return sd_findings_find(list, code) != NULL; }
 
 void sd_findings_move(sd_findings *dst, sd_findings *src) {
   for (size_t i = 0; i < src->count; i++) {

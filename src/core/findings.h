@@ -58,6 +58,8 @@ sd_finding *sd_findings_addv(sd_findings *list, sd_code code, const char *where,
 void sd_finding_set_remedy(sd_finding *finding, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int sd_findings_has(const sd_findings *list, sd_code code);
+/* The first finding with that code, or NULL. */
+const sd_finding *sd_findings_find(const sd_findings *list, sd_code code);
 /* Moves every finding of src to the end of dst; src is left empty. */
 void sd_findings_move(sd_findings *dst, sd_findings *src);
 void sd_findings_clear(sd_findings *list);

@@ -16,11 +16,6 @@ static int parse(const char *body, sd_sts_policy *p, sd_findings *f) {
   return sd_sts_policy_parse(body, strlen(body), p, f);
 }
 
-static const sd_finding *find(const sd_findings *f, sd_code code) {
-  for (size_t i = 0; i < f->count; i++)
-    if (f->items[i].code == code) return &f->items[i];
-  return NULL;
-}
 
 static size_t count_code(const sd_findings *f, sd_code code) {
   size_t n = 0;
@@ -32,7 +27,7 @@ static size_t count_code(const sd_findings *f, sd_code code) {
 static void expect_invalid(const char *body, sd_code code) {
   sd_sts_policy p;
   sd_findings f = {0};
-  if (parse(body, &p, &f) != -1 || p.valid || !find(&f, code)) {
+  if (parse(body, &p, &f) != -1 || p.valid || !sd_findings_find(&f, code)) {
     print_error("body <%s> gave valid=%d and %zu findings, wanted %s\n", body, p.valid, f.count,
                 sd_code_lookup(code)->name);
     fail();
@@ -47,7 +42,7 @@ static void expect_valid(const char *body, sd_code code) {
   sd_sts_policy p;
   sd_findings f = {0};
   int rc = parse(body, &p, &f);
-  int ok = rc == 0 && p.valid && (code == SD_C__COUNT ? f.count == 0 : (f.count == 1 && find(&f, code)));
+  int ok = rc == 0 && p.valid && (code == SD_C__COUNT ? f.count == 0 : (f.count == 1 && sd_findings_find(&f, code)));
   if (!ok) {
     print_error("body <%s> gave rc=%d with %zu findings (first: %s %s)\n", body, rc, f.count,
                 f.count ? sd_code_lookup(f.items[0].code)->name : "-", f.count ? f.items[0].detail : "");
@@ -150,7 +145,7 @@ static void test_max_age_bounds(void **state) {
   /* 0 is valid but short. */
   assert_int_equal(parse("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 0\n", &p, &f), 0);
   assert_int_equal(p.max_age, 0);
-  assert_non_null(find(&f, SD_C_STS_POLICY_SHORT_MAX_AGE));
+  assert_non_null(sd_findings_find(&f, SD_C_STS_POLICY_SHORT_MAX_AGE));
   sd_sts_policy_free(&p);
   sd_findings_clear(&f);
 
@@ -163,7 +158,7 @@ static void test_max_age_bounds(void **state) {
     snprintf(body, sizeof(body), "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: %s\n", bad[i]);
     assert_int_equal(parse(body, &p, &f), -1);
     assert_int_equal(p.max_age, -1);
-    const sd_finding *finding = find(&f, SD_C_STS_POLICY_MAX_AGE);
+    const sd_finding *finding = sd_findings_find(&f, SD_C_STS_POLICY_MAX_AGE);
     assert_non_null(finding);
     assert_non_null(strstr(finding->detail, "line 4"));
     sd_sts_policy_free(&p);
@@ -209,11 +204,11 @@ static void test_near_miss_keys(void **state) {
     sd_sts_policy p;
     sd_findings f = {0};
     assert_int_equal(parse(body, &p, &f), -1);
-    const sd_finding *near = find(&f, SD_C_STS_POLICY_NEAR_MISS_KEY);
+    const sd_finding *near = sd_findings_find(&f, SD_C_STS_POLICY_NEAR_MISS_KEY);
     assert_non_null(near);
     assert_non_null(strstr(near->detail, "\"mx\""));
-    assert_non_null(find(&f, SD_C_STS_POLICY_NO_MX)); /* the typo emptied the mx list */
-    assert_null(find(&f, SD_C_STS_POLICY_SYNTAX));
+    assert_non_null(sd_findings_find(&f, SD_C_STS_POLICY_NO_MX)); /* the typo emptied the mx list */
+    assert_null(sd_findings_find(&f, SD_C_STS_POLICY_SYNTAX));
     sd_sts_policy_free(&p);
     sd_findings_clear(&f);
   }
@@ -247,7 +242,7 @@ static void test_not_text(void **state) {
   sd_sts_policy p;
   sd_findings f = {0};
   assert_int_equal(sd_sts_policy_parse(with_nul, sizeof(with_nul) - 1, &p, &f), -1);
-  const sd_finding *nt = find(&f, SD_C_STS_POLICY_NOT_TEXT);
+  const sd_finding *nt = sd_findings_find(&f, SD_C_STS_POLICY_NOT_TEXT);
   assert_non_null(nt);
   assert_non_null(strstr(nt->detail, "0x00"));
   assert_non_null(strstr(nt->detail, "line 5"));
@@ -317,12 +312,12 @@ static void test_bad_mx_in_policy(void **state) {
   sd_sts_policy p;
   sd_findings f = {0};
   assert_int_equal(parse("version: STSv1\nmode: enforce\nmx: postmaster@mx1.example.test\nmax_age: 604800\n", &p, &f), -1);
-  const sd_finding *bad = find(&f, SD_C_STS_POLICY_BAD_MX_PATTERN);
+  const sd_finding *bad = sd_findings_find(&f, SD_C_STS_POLICY_BAD_MX_PATTERN);
   assert_non_null(bad);
   assert_non_null(strstr(bad->detail, "postmaster@mx1.example.test"));
   assert_non_null(strstr(bad->detail, "email"));
   assert_string_equal(bad->where, "policy");
-  assert_null(find(&f, SD_C_STS_POLICY_NO_MX)); /* there is an mx line, just a bad one */
+  assert_null(sd_findings_find(&f, SD_C_STS_POLICY_NO_MX)); /* there is an mx line, just a bad one */
   assert_int_equal(p.mx_count, 0);
   sd_sts_policy_free(&p);
   sd_findings_clear(&f);
@@ -362,7 +357,7 @@ static void test_many_lines_bounded(void **state) {
   }
   assert_int_equal(sd_sts_policy_parse(junk, SD_STS_POLICY_MAX_BYTES, &p, &f), -1);
   assert_true(f.count <= 32);
-  assert_non_null(find(&f, SD_C_STS_POLICY_VERSION)); /* end-of-body findings survive the cap */
+  assert_non_null(sd_findings_find(&f, SD_C_STS_POLICY_VERSION)); /* end-of-body findings survive the cap */
   sd_sts_policy_free(&p);
   sd_findings_clear(&f);
   free(junk);

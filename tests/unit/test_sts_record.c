@@ -26,11 +26,6 @@ static sd_sts_record_status parse_one(const char *txt, sd_sts_record *rec, sd_fi
   return rec->status;
 }
 
-static const sd_finding *find(const sd_findings *f, sd_code code) {
-  for (size_t i = 0; i < f->count; i++)
-    if (f->items[i].code == code) return &f->items[i];
-  return NULL;
-}
 
 static void test_valid_minimal(void **state) {
   (void)state;
@@ -62,14 +57,14 @@ static void test_id_lengths(void **state) {
 
   const char *id33 = "v=STSv1; id=0123456789abcdef0123456789ABCDEFG";
   assert_int_equal(parse_one(id33, &rec, &f), SD_STS_RECORD_INVALID);
-  assert_non_null(find(&f, SD_C_STS_RECORD_BAD_ID));
+  assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_BAD_ID));
   assert_string_equal(rec.id, "");
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
 
   assert_int_equal(parse_one("v=STSv1; id=", &rec, &f), SD_STS_RECORD_INVALID);
-  assert_non_null(find(&f, SD_C_STS_RECORD_BAD_ID));
-  assert_null(find(&f, SD_C_STS_RECORD_NO_ID));
+  assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_BAD_ID));
+  assert_null(sd_findings_find(&f, SD_C_STS_RECORD_NO_ID));
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
 }
@@ -79,13 +74,13 @@ static void test_id_with_dash(void **state) {
   sd_sts_record rec;
   sd_findings f = {0};
   assert_int_equal(parse_one("v=STSv1; id=2024-01-01", &rec, &f), SD_STS_RECORD_INVALID);
-  const sd_finding *bad = find(&f, SD_C_STS_RECORD_BAD_ID);
+  const sd_finding *bad = sd_findings_find(&f, SD_C_STS_RECORD_BAD_ID);
   assert_non_null(bad);
   assert_string_equal(bad->where, "record");
   assert_non_null(strstr(bad->detail, "2024-01-01"));
   assert_non_null(bad->remedy);
   assert_non_null(strstr(bad->remedy, "id=20240101"));
-  assert_null(find(&f, SD_C_STS_RECORD_NO_ID));
+  assert_null(sd_findings_find(&f, SD_C_STS_RECORD_NO_ID));
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
 }
@@ -95,13 +90,13 @@ static void test_no_id(void **state) {
   sd_sts_record rec;
   sd_findings f = {0};
   assert_int_equal(parse_one("v=STSv1;", &rec, &f), SD_STS_RECORD_INVALID);
-  assert_non_null(find(&f, SD_C_STS_RECORD_NO_ID));
+  assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_NO_ID));
   assert_int_equal(f.count, 1);
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
 
   assert_int_equal(parse_one("v=STSv1; foo=bar", &rec, &f), SD_STS_RECORD_INVALID);
-  assert_non_null(find(&f, SD_C_STS_RECORD_NO_ID));
+  assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_NO_ID));
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
 }
@@ -129,13 +124,13 @@ static void test_syntax_errors(void **state) {
   const char *bad[] = {"v=STSv1; id=abc;; x=y", "v=STSv1; id", "v=STSv1; =abc; id=1", "v=STSv1; id = abc"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     assert_int_equal(parse_one(bad[i], &rec, &f), SD_STS_RECORD_INVALID);
-    assert_non_null(find(&f, SD_C_STS_RECORD_SYNTAX));
+    assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_SYNTAX));
     sd_sts_record_free(&rec);
     sd_findings_clear(&f);
   }
   /* "id = abc" is an id with bad spacing: no extra "no id" finding. */
   assert_int_equal(parse_one("v=STSv1; id = abc", &rec, &f), SD_STS_RECORD_INVALID);
-  assert_null(find(&f, SD_C_STS_RECORD_NO_ID));
+  assert_null(sd_findings_find(&f, SD_C_STS_RECORD_NO_ID));
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
 }
@@ -145,7 +140,7 @@ static void test_id_with_space_inside(void **state) {
   sd_sts_record rec;
   sd_findings f = {0};
   assert_int_equal(parse_one("v=STSv1; id=abc def", &rec, &f), SD_STS_RECORD_INVALID);
-  assert_non_null(find(&f, SD_C_STS_RECORD_BAD_ID));
+  assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_BAD_ID));
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
 }
@@ -175,7 +170,7 @@ static void test_extensions(void **state) {
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     assert_int_equal(parse_one(bad[i], &rec, &f), SD_STS_RECORD_INVALID);
-    assert_non_null(find(&f, SD_C_STS_RECORD_BAD_EXTENSION));
+    assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_BAD_EXTENSION));
     sd_sts_record_free(&rec);
     sd_findings_clear(&f);
   }
@@ -187,7 +182,7 @@ static void test_duplicate_field(void **state) {
   sd_findings f = {0};
   assert_int_equal(parse_one("v=STSv1; id=first; id=second", &rec, &f), SD_STS_RECORD_VALID);
   assert_string_equal(rec.id, "first");
-  const sd_finding *dup = find(&f, SD_C_STS_RECORD_DUPLICATE_FIELD);
+  const sd_finding *dup = sd_findings_find(&f, SD_C_STS_RECORD_DUPLICATE_FIELD);
   assert_non_null(dup);
   assert_non_null(strstr(dup->detail, "id=second"));
   assert_int_equal(sd_findings_worst(&f), SD_SEV_WARNING);
@@ -195,13 +190,13 @@ static void test_duplicate_field(void **state) {
   sd_findings_clear(&f);
 
   assert_int_equal(parse_one("v=STSv1; v=STSv1; id=a", &rec, &f), SD_STS_RECORD_VALID);
-  assert_non_null(find(&f, SD_C_STS_RECORD_DUPLICATE_FIELD));
+  assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_DUPLICATE_FIELD));
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
 
   /* First one wins even when it is the bad one. */
   assert_int_equal(parse_one("v=STSv1; id=a-b; id=ab", &rec, &f), SD_STS_RECORD_INVALID);
-  assert_non_null(find(&f, SD_C_STS_RECORD_BAD_ID));
+  assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_BAD_ID));
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
 }
@@ -214,7 +209,7 @@ static void test_bad_versions(void **state) {
     sd_sts_record rec;
     sd_findings f = {0};
     assert_int_equal(parse_one(botched[i], &rec, &f), SD_STS_RECORD_INVALID);
-    const sd_finding *bad = find(&f, SD_C_STS_RECORD_BAD_VERSION);
+    const sd_finding *bad = sd_findings_find(&f, SD_C_STS_RECORD_BAD_VERSION);
     assert_non_null(bad);
     assert_int_equal(rec.candidates, 1);
     assert_non_null(rec.raw);
@@ -255,7 +250,7 @@ static void test_multiple_records(void **state) {
   evaluate(txts, 3, &rec, &f);
   assert_int_equal(rec.status, SD_STS_RECORD_INVALID);
   assert_int_equal(rec.candidates, 2);
-  const sd_finding *multi = find(&f, SD_C_STS_RECORD_MULTIPLE);
+  const sd_finding *multi = sd_findings_find(&f, SD_C_STS_RECORD_MULTIPLE);
   assert_non_null(multi);
   assert_non_null(strstr(multi->detail, "id=one"));
   assert_non_null(strstr(multi->detail, "id=two"));
@@ -267,7 +262,7 @@ static void test_multiple_records(void **state) {
   const char *same[] = {"v=STSv1; id=one", "v=STSv1; id=one"};
   evaluate(same, 2, &rec, &f);
   assert_int_equal(rec.status, SD_STS_RECORD_INVALID);
-  assert_non_null(find(&f, SD_C_STS_RECORD_MULTIPLE));
+  assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_MULTIPLE));
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
 }
@@ -303,7 +298,7 @@ static void test_nul_bytes(void **state) {
   size_t lens[] = {sizeof(with_nul) - 1};
   sd_sts_record_evaluate(txts, lens, 1, &rec, &f);
   assert_int_equal(rec.status, SD_STS_RECORD_INVALID);
-  const sd_finding *bad = find(&f, SD_C_STS_RECORD_BAD_ID);
+  const sd_finding *bad = sd_findings_find(&f, SD_C_STS_RECORD_BAD_ID);
   assert_non_null(bad);
   assert_non_null(strstr(bad->detail, "ab\\x00cd"));
   assert_string_equal(rec.raw, "v=STSv1; id=ab\\x00cd");
@@ -316,7 +311,7 @@ static void test_nul_bytes(void **state) {
   size_t lens2[] = {sizeof(nul_prefix) - 1};
   sd_sts_record_evaluate(txts2, lens2, 1, &rec, &f);
   assert_int_equal(rec.status, SD_STS_RECORD_INVALID);
-  assert_non_null(find(&f, SD_C_STS_RECORD_BAD_VERSION));
+  assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_BAD_VERSION));
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
 }
@@ -364,7 +359,7 @@ static void test_parse_directly(void **state) {
   assert_int_equal(rec.status, SD_STS_RECORD_VALID);
   sd_sts_record_free(&rec);
   assert_int_equal(sd_sts_record_parse("v=STSv2; id=x1", 14, &rec, &f), -1);
-  assert_non_null(find(&f, SD_C_STS_RECORD_BAD_VERSION));
+  assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_BAD_VERSION));
   sd_sts_record_free(&rec);
   sd_findings_clear(&f);
   assert_int_equal(sd_sts_record_parse(NULL, 0, &rec, NULL), -1);

@@ -23,11 +23,6 @@ static sd_tlsrpt_status eval_one(const char *txt, sd_tlsrpt_record *rec, sd_find
   return rec->status;
 }
 
-static const sd_finding *find(const sd_findings *f, sd_code code) {
-  for (size_t i = 0; i < f->count; i++)
-    if (f->items[i].code == code) return &f->items[i];
-  return NULL;
-}
 
 static void test_valid(void **state) {
   (void)state;
@@ -71,7 +66,7 @@ static void test_bad_rua(void **state) {
     sd_tlsrpt_record rec;
     sd_findings f = {0};
     assert_int_equal(eval_one(bad[i], &rec, &f), SD_TLSRPT_INVALID);
-    const sd_finding *finding = find(&f, SD_C_TLSRPT_BAD_RUA);
+    const sd_finding *finding = sd_findings_find(&f, SD_C_TLSRPT_BAD_RUA);
     assert_non_null(finding);
     assert_string_equal(finding->where, "tlsrpt");
     assert_non_null(finding->remedy);
@@ -92,12 +87,12 @@ static void test_no_rua(void **state) {
   sd_tlsrpt_record rec;
   sd_findings f = {0};
   assert_int_equal(eval_one("v=TLSRPTv1;", &rec, &f), SD_TLSRPT_INVALID);
-  assert_non_null(find(&f, SD_C_TLSRPT_NO_RUA));
+  assert_non_null(sd_findings_find(&f, SD_C_TLSRPT_NO_RUA));
   sd_tlsrpt_record_free(&rec);
   sd_findings_clear(&f);
   /* rua= is case-sensitive: RUA= is an (ignored) extension. */
   assert_int_equal(eval_one("v=TLSRPTv1; RUA=mailto:a@b.example", &rec, &f), SD_TLSRPT_INVALID);
-  assert_non_null(find(&f, SD_C_TLSRPT_NO_RUA));
+  assert_non_null(sd_findings_find(&f, SD_C_TLSRPT_NO_RUA));
   sd_tlsrpt_record_free(&rec);
   sd_findings_clear(&f);
 }
@@ -117,7 +112,7 @@ static void test_syntax(void **state) {
     sd_tlsrpt_record rec;
     sd_findings f = {0};
     assert_int_equal(eval_one(bad[i], &rec, &f), SD_TLSRPT_INVALID);
-    assert_non_null(find(&f, SD_C_TLSRPT_SYNTAX));
+    assert_non_null(sd_findings_find(&f, SD_C_TLSRPT_SYNTAX));
     sd_tlsrpt_record_free(&rec);
     sd_findings_clear(&f);
   }
@@ -131,7 +126,7 @@ static void test_multiple_and_absent(void **state) {
                        "v=TLSRPTv1; rua=mailto:c@d.example"};
   evaluate(two, 3, &rec, &f);
   assert_int_equal(rec.status, SD_TLSRPT_INVALID);
-  const sd_finding *multi = find(&f, SD_C_TLSRPT_MULTIPLE);
+  const sd_finding *multi = sd_findings_find(&f, SD_C_TLSRPT_MULTIPLE);
   assert_non_null(multi);
   assert_non_null(strstr(multi->detail, "c@d.example"));
   sd_tlsrpt_record_free(&rec);
@@ -161,7 +156,7 @@ static void test_nul_byte(void **state) {
   sd_findings f = {0};
   sd_tlsrpt_evaluate(txts, lens, 1, &rec, &f);
   assert_int_equal(rec.status, SD_TLSRPT_INVALID);
-  const sd_finding *bad = find(&f, SD_C_TLSRPT_BAD_RUA);
+  const sd_finding *bad = sd_findings_find(&f, SD_C_TLSRPT_BAD_RUA);
   assert_non_null(bad);
   assert_non_null(strstr(bad->detail, "\\x00"));
   sd_tlsrpt_record_free(&rec);
