@@ -65,6 +65,15 @@ sd_finding *sd_findings_add(sd_findings *list, sd_code code, const char *where,
   return f;
 }
 
+sd_finding *sd_findings_add_boundedv(sd_findings *list, int *errors, size_t *reported, size_t max,
+                                     sd_code code, const char *where, const char *detail_fmt, va_list ap) {
+  const sd_code_info *info = sd_code_lookup(code);
+  if (errors && info && info->severity == SD_SEV_ERROR) (*errors)++;
+  if (!list) return NULL;
+  if (reported && (*reported)++ >= max) return NULL;
+  return sd_findings_addv(list, code, where, detail_fmt, ap);
+}
+
 void sd_finding_set_remedy(sd_finding *finding, const char *fmt, ...) {
   if (!finding) return;
   va_list ap;

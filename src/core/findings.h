@@ -54,6 +54,16 @@ sd_finding *sd_findings_add(sd_findings *list, sd_code code, const char *where,
     __attribute__((format(printf, 4, 5)));
 sd_finding *sd_findings_addv(sd_findings *list, sd_code code, const char *where,
                              const char *detail_fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+/*
+ * For parsers of hostile input: counts an error-severity code in *errors
+ * (when errors is non-NULL) even if the finding is not kept, and keeps at
+ * most max findings counted in *reported (reported NULL: no bound), so a
+ * record with thousands of defects cannot flood the result. list NULL:
+ * count only.
+ */
+sd_finding *sd_findings_add_boundedv(sd_findings *list, int *errors, size_t *reported, size_t max,
+                                     sd_code code, const char *where, const char *detail_fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
 /* Replaces the remedy of a finding (printf-style). */
 void sd_finding_set_remedy(sd_finding *finding, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -56,12 +56,10 @@ static int is_ldh(char c) {
 
 __attribute__((format(printf, 4, 0))) static sd_finding *
 reportv(policy_parser *pp, int per_line, sd_code code, const char *fmt, va_list ap) {
-  const sd_code_info *info = sd_code_lookup(code);
-  if (info && info->severity == SD_SEV_ERROR) pp->errors++;
-  if (!pp->findings) return NULL;
-  /* A hostile body can have thousands of bad lines: report the first few. */
-  if (per_line && pp->line_findings++ >= MAX_LINE_FINDINGS) return NULL;
-  return sd_findings_addv(pp->findings, code, WHERE, fmt, ap);
+  /* A hostile body can have thousands of bad lines: report the first few;
+   * findings about the policy as a whole are always kept. */
+  return sd_findings_add_boundedv(pp->findings, &pp->errors, per_line ? &pp->line_findings : NULL,
+                                  MAX_LINE_FINDINGS, code, WHERE, fmt, ap);
 }
 
 __attribute__((format(printf, 3, 4))) static sd_finding *

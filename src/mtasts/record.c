@@ -139,13 +139,10 @@ typedef struct record_parser {
 
 __attribute__((format(printf, 3, 4))) static sd_finding *
 report(record_parser *rp, sd_code code, const char *fmt, ...) {
-  const sd_code_info *info = sd_code_lookup(code);
-  if (info && info->severity == SD_SEV_ERROR) rp->errors++;
-  if (!rp->findings || rp->reported >= MAX_FINDINGS_PER_RECORD) return NULL;
-  rp->reported++;
   va_list ap;
   va_start(ap, fmt);
-  sd_finding *f = sd_findings_addv(rp->findings, code, WHERE, fmt, ap);
+  sd_finding *f = sd_findings_add_boundedv(rp->findings, &rp->errors, &rp->reported,
+                                           MAX_FINDINGS_PER_RECORD, code, WHERE, fmt, ap);
   va_end(ap);
   return f;
 }

@@ -41,13 +41,10 @@ static int is_wsp(char c) { return c == ' ' || c == '\t'; }
 
 __attribute__((format(printf, 3, 4))) static sd_finding *
 report(tlsrpt_parser *tp, sd_code code, const char *fmt, ...) {
-  const sd_code_info *info = sd_code_lookup(code);
-  if (info && info->severity == SD_SEV_ERROR) tp->errors++;
-  if (!tp->findings || tp->reported >= MAX_FINDINGS_PER_RECORD) return NULL;
-  tp->reported++;
   va_list ap;
   va_start(ap, fmt);
-  sd_finding *f = sd_findings_addv(tp->findings, code, WHERE, fmt, ap);
+  sd_finding *f = sd_findings_add_boundedv(tp->findings, &tp->errors, &tp->reported,
+                                           MAX_FINDINGS_PER_RECORD, code, WHERE, fmt, ap);
   va_end(ap);
   return f;
 }
