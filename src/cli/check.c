@@ -45,24 +45,26 @@ static int use_color(const sd_cli_options *o) {
 }
 
 static int parse_args(int argc, char **argv, sd_cli_options *o) {
-  struct option longopts[64];
-  memcpy(longopts, sd_engine_long_options, sd_engine_long_option_count * sizeof(struct option));
-  longopts[sd_engine_long_option_count] = (struct option){"help", no_argument, NULL, 'h'};
-  longopts[sd_engine_long_option_count + 1] = (struct option){0, 0, 0, 0};
+  static const struct option help = {"help", no_argument, NULL, 'h'};
+  struct option *longopts = sd_cli_long_options(&help, 1);
+  if (!longopts) return -1;
   int opt;
   optind = 1;
   opterr = 0; /* one line of our own instead of getopt's message */
   while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     if (opt == 'h') {
+      free(longopts);
       print_help();
       exit(0);
     }
     int handled = sd_cli_options_handle(o, opt, optarg);
     if (handled <= 0) {
       if (handled == 0) sd_cli_option_error("check", opt, argc, argv);
+      free(longopts);
       return -1;
     }
   }
+  free(longopts);
   if (optind >= argc) {
     fprintf(stderr, "stsdane check: name at least one domain, e.g. 'stsdane check example.org'\n");
     return -1;

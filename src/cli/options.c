@@ -33,6 +33,15 @@ const struct option sd_engine_long_options[] = {
 };
 const size_t sd_engine_long_option_count = sizeof(sd_engine_long_options) / sizeof(sd_engine_long_options[0]);
 
+struct option *sd_cli_long_options(const struct option *command, size_t count) {
+  size_t n = sd_engine_long_option_count;
+  struct option *all = calloc(n + count + 1, sizeof(*all)); /* zeroed: the terminator */
+  if (!all) return NULL;
+  memcpy(all, sd_engine_long_options, n * sizeof(*all));
+  if (count) memcpy(all + n, command, count * sizeof(*all));
+  return all;
+}
+
 static const char *env_or_null(const char *name) {
   const char *v = getenv(name);
   return v && *v ? v : NULL;

@@ -31,6 +31,11 @@ enum {
 extern const struct option sd_engine_long_options[];
 extern const size_t sd_engine_long_option_count;
 
+/* The engine options followed by a command's own (count entries) and the
+ * terminating entry, as one getopt_long table; caller frees. NULL when out
+ * of memory. */
+struct option *sd_cli_long_options(const struct option *command, size_t count);
+
 void sd_cli_options_init(sd_cli_options *o);
 /* Handles one engine option; 1 when handled, 0 when not ours, -1 on a bad value
  * (message printed). */

@@ -85,16 +85,15 @@ static int handle_scan_option(sd_scan_config *c, int opt, const char *arg) {
 
 /* Returns the index of the first operand, -1 on a usage error, -2 after --help. */
 static int parse_args(int argc, char **argv, sd_cli_options *o, sd_scan_config *c) {
-  enum { SCAN_OPTS = sizeof(scan_long_options) / sizeof(scan_long_options[0]) };
-  struct option longopts[64 + SCAN_OPTS];
-  memcpy(longopts, sd_engine_long_options, sd_engine_long_option_count * sizeof(struct option));
-  memcpy(longopts + sd_engine_long_option_count, scan_long_options, sizeof(scan_long_options));
-  longopts[sd_engine_long_option_count + SCAN_OPTS] = (struct option){0, 0, 0, 0};
+  struct option *longopts =
+      sd_cli_long_options(scan_long_options, sizeof(scan_long_options) / sizeof(scan_long_options[0]));
+  if (!longopts) return -1;
   int opt;
   optind = 1;
   opterr = 0; /* one line of our own instead of getopt's message */
   while ((opt = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
     if (opt == 'h') {
+      free(longopts);
       print_help();
       return -2;
     }
@@ -102,9 +101,11 @@ static int parse_args(int argc, char **argv, sd_cli_options *o, sd_scan_config *
     if (handled == 0) handled = sd_cli_options_handle(o, opt, optarg);
     if (handled <= 0) {
       if (handled == 0) sd_cli_option_error("scan", opt, argc, argv);
+      free(longopts);
       return -1;
     }
   }
+  free(longopts);
   if (argc - optind > 1) {
     fprintf(stderr, "stsdane scan: give one list file (or - for standard input), not %d\n", argc - optind);
     return -1;
