@@ -62,22 +62,6 @@ static void query(eval *ev, const char *name, uint16_t type, sd_dns_cb cb, void 
   }
 }
 
-/* A name over 253 characters cannot exist in the DNS (RFC 1035 §2.3.4), so
- * _mta-sts.<d> or _smtp._tls.<d> of a domain near that limit has no record:
- * answered as NXDOMAIN at once instead of a failed lookup (which would make
- * the outcome "unknown" for ever). The answer is delivered while ev is held
- * by sd_evaluate, so step_done cannot finish the domain early. */
-static void query_txt_or_absent(eval *ev, const char *name, sd_dns_cb cb) {
-  if (strlen(name) <= SD_DOMAIN_MAX) {
-    query(ev, name, SD_RR_TXT, cb, ev);
-    return;
-  }
-  sd_dns_answer absent = {.qname = (char *)name, .qtype = SD_RR_TXT, .lookup = SD_LOOKUP_NXDOMAIN,
-                          .dnssec = SD_DNSSEC_INDETERMINATE, .rcode = 3};
-  ev->pending++;
-  cb(&absent, ev);
-}
-
 /* ---- copying DNS answers into the result --------------------------------- */
 
 static void copy_txts(const sd_dns_answer *a, char ***txts, size_t **lens, size_t *count) {
@@ -397,7 +381,7 @@ static void on_sts_txt(const sd_dns_answer *a, void *arg) {
      * broken, the policy is evidence an operator and a researcher want. */
     if (r->sts_record.candidates > 0) {
       char *host = sd_asprintf("mta-sts.%s", r->domain);
-      if (host && strlen(host) <= SD_DOMAIN_MAX) query(ev, host, SD_RR_A, on_policy_host, ev);
+      if (host) query(ev, host, SD_RR_A, on_policy_host, ev);
       free(host);
     }
     if (r->sts_record.candidates > 0 && !ev->engine->options.no_https) {
@@ -472,8 +456,8 @@ int sd_evaluate(sd_engine *engine, const char *input, sd_domain_cb cb, void *arg
   char *tlsrpt = sd_asprintf("_smtp._tls.%s", name);
   ev->pending = 1; /* held until every first-level query is started */
   query(ev, name, SD_RR_MX, on_mx, ev);
-  if (sts) query_txt_or_absent(ev, sts, on_sts_txt);
-  if (tlsrpt) query_txt_or_absent(ev, tlsrpt, on_tlsrpt_txt);
+  if (sts) query(ev, sts, SD_RR_TXT, on_sts_txt, ev);
+  if (tlsrpt) query(ev, tlsrpt, SD_RR_TXT, on_tlsrpt_txt, ev);
   free(sts);
   free(tlsrpt);
   step_done(ev);

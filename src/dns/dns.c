@@ -645,6 +645,9 @@ static int start_lookup(sd_dns *dns, sd_dns_cache_entry *e, int full) {
   return 0;
 }
 
+/* Longest name in presentation form, without the trailing dot. */
+#define SD_DNS_NAME_MAX 253
+
 int sd_dns_query(sd_dns *dns, const char *name, uint16_t type, sd_dns_cb cb, void *arg) {
   sd_dns_waiter *w = calloc(1, sizeof(*w));
   if (!w) return -1;
@@ -662,7 +665,15 @@ int sd_dns_query(sd_dns *dns, const char *name, uint16_t type, sd_dns_cb cb, voi
     e->waiters = w;
     return 0;
   }
-  if (created) {
+  if (created && strlen(e->answer.qname) > SD_DNS_NAME_MAX) {
+    /* No such name can exist (RFC 1035 §2.3.4): answered at once, never sent.
+     * Callers build names like _mta-sts.<d> or _25._tcp.<host> from input
+     * near that limit; a failed lookup would make their outcome "unknown". */
+    e->answer.lookup = SD_LOOKUP_NXDOMAIN;
+    e->answer.dnssec = SD_DNSSEC_INDETERMINATE;
+    e->answer.rcode = 3;
+    sd_dns_cache_completed(&dns->cache, e);
+  } else if (created) {
     e->pending = 1;
     w->next = e->waiters;
     e->waiters = w;
