@@ -215,6 +215,9 @@ static pid_t start_helper(const server *s, const char *script) {
     dup2(fd, 1);
     dup2(fd, 2);
   }
+  /* Debian's python3 is the one scripts/install-deps gives python3-cryptography;
+   * a python3 earlier in PATH (pyenv, venv) may lack it. */
+  execl("/usr/bin/python3", "python3", script, s->dir, (char *)NULL);
   execlp("python3", "python3", script, s->dir, (char *)NULL);
   _exit(127);
 }
