@@ -141,7 +141,7 @@ static void collect_tlsa(domain_facts *f) {
 }
 
 static int record_finding(const domain_facts *f) {
-  for (int c = SD_C_STS_RECORD_MULTIPLE; c <= SD_C_STS_RECORD_NO_POLICY_HOST; c++)
+  for (int c = SD_C_STS_RECORD_MULTIPLE; c <= SD_C_STS_RECORD_DUPLICATE_FIELD; c++)
     if (f->seen[c]) return 1;
   return 0;
 }
@@ -251,7 +251,7 @@ static const sd_code sts_class1_codes[] = {SD_C_STS_RECORD_NO_ID,        SD_C_ST
                                            SD_C_STS_RECORD_MULTIPLE,     SD_C_STS_RECORD_SYNTAX};
 /* Class 2 sub-classes: finding code -> group name in the report. */
 static const struct { sd_code code; const char *group; } sts_class2_codes[] = {
-    {SD_C_STS_RECORD_NO_POLICY_HOST, "dns"}, {SD_C_STS_POLICY_DNS, "dns"},
+    {SD_C_STS_POLICY_DNS, "dns"},
     {SD_C_STS_POLICY_TCP, "tcp"},            {SD_C_STS_POLICY_TLS_NAME, "tls-name"},
     {SD_C_STS_POLICY_TLS_UNTRUSTED, "tls-untrusted"}, {SD_C_STS_POLICY_TLS_EXPIRED, "tls-expired"},
     {SD_C_STS_POLICY_TLS_HANDSHAKE, "tls-handshake"}, {SD_C_STS_POLICY_HTTP_STATUS, "http-status"},
