@@ -10,8 +10,11 @@
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
 
+#include "dns/answer.h"
 #include "dns/cache.h"
 #include "dns/eventloop.h"
+#include "dns/fastpath.h"
+#include "dns/stub.h"
 #include "dns/unbound_event.h"
 #include "dns/unbound_options.h"
 #include "dns/zonekeys.h"
@@ -22,7 +25,10 @@ struct sd_dns {
   getdns_context *context;
   sd_getdns_loop loop; /* outlives context: see eventloop.h */
   getdns_dict *extensions;      /* full validation by getdns */
-  getdns_dict *fast_extensions; /* stub fast path: DO+CD, validated with zone keys (zonekeys.h); NULL = off */
+  sd_stub *stub;                /* stub fast path (fastpath.h); NULL = off: every query takes getdns's path */
+  sd_sigcheck *sigcheck;        /* the fast path's signature checks and their cache */
+  sd_wire_msg reply;            /* the fast-path reply being judged */
+  struct fast_wait *waits;      /* replies (or leftovers) waiting for the signature worker */
   sd_zone_table zones;
   sd_dns_cache cache;
   FILE *query_log;
@@ -194,20 +200,25 @@ static int configure_context(sd_dns *dns, const sd_dns_options *o, char *err, si
  * oldest are forgotten and, if needed again, looked up again. */
 #define SD_DNS_ZONES_KEPT 16384
 
-/* DO and CD on the query, no validation by getdns: see zonekeys.h. */
-static getdns_dict *fast_path_extensions(void) {
-  getdns_dict *ext = getdns_dict_create(), *header = getdns_dict_create(), *opt = getdns_dict_create();
-  int ok = ext && header && opt && getdns_dict_set_int(header, "cd", 1) == GETDNS_RETURN_GOOD &&
-           getdns_dict_set_int(opt, "do_bit", 1) == GETDNS_RETURN_GOOD &&
-           getdns_dict_set_dict(ext, "header", header) == GETDNS_RETURN_GOOD &&
-           getdns_dict_set_dict(ext, "add_opt_parameters", opt) == GETDNS_RETURN_GOOD;
-  if (header) getdns_dict_destroy(header);
-  if (opt) getdns_dict_destroy(opt);
-  if (!ok && ext) {
-    getdns_dict_destroy(ext);
-    ext = NULL;
+static void on_signatures_checked(void *ctx, void *waiter);
+
+/* The stub fast path (fastpath.h): own sockets, own validation with zone
+ * keys getdns validated. Without it (recursive mode, or it could not start)
+ * every query takes getdns's path, which is slower but equally correct. */
+static void start_fast_path(sd_dns *dns, const sd_dns_options *o) {
+  char err[256];
+  int total_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+  dns->sigcheck = sd_sigcheck_new(0);
+  dns->stub = dns->sigcheck ? sd_stub_new(dns->base, o->resolver, total_ms / 2 > 1000 ? total_ms / 2 : 1000, err,
+                                          sizeof(err))
+                            : NULL;
+  if (!dns->stub) {
+    sd_sigcheck_free(dns->sigcheck);
+    dns->sigcheck = NULL;
+    return;
   }
-  return ext; /* NULL: every query takes the full path, still correct */
+  /* Without the worker, signatures are checked on the loop: slower, same results. */
+  sd_sigcheck_use_worker(dns->sigcheck, dns->base, on_signatures_checked, dns);
 }
 
 sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *o, char *err, size_t err_len) {
@@ -239,13 +250,13 @@ sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *o, char *err, 
    * answers with their data instead of dropping them. */
   getdns_dict_set_int(dns->extensions, "dnssec_return_all_statuses", GETDNS_EXTENSION_TRUE);
   /* Recursive mode validates in libunbound, which caches keys itself. */
-  if (!o->recursive && !getenv("STSDANE_DNS_NO_FAST_PATH")) dns->fast_extensions = fast_path_extensions();
   if (configure_context(dns, o, err, err_len) != 0 ||
       sd_dns_cache_init(&dns->cache, o->cache_entries ? o->cache_entries : SD_DNS_CACHE_DEFAULT) != 0 ||
       sd_zone_table_init(&dns->zones, SD_DNS_ZONES_KEPT) != 0) {
     sd_dns_free(dns);
     return NULL;
   }
+  if (!o->recursive && !getenv("STSDANE_DNS_NO_FAST_PATH")) start_fast_path(dns, o);
   return dns;
 }
 
@@ -344,10 +355,6 @@ static void append_cname(sd_dns_answer *a, getdns_dict *rr) {
   c[a->cname_count++] = dname_text(b);
 }
 
-/* Upper bound on records kept per answer: a hostile zone can publish huge
- * RRsets; nothing stsdane evaluates needs more. */
-#define SD_DNS_MAX_RECORDS 256
-
 static void parse_answer_section(sd_dns_answer *a, getdns_list *answer) {
   size_t n = 0;
   time_t now = time(NULL);
@@ -360,7 +367,7 @@ static void parse_answer_section(sd_dns_answer *a, getdns_list *answer) {
     if (type == SD_RR_RRSIG) {
       if (rrsig_is_expired(rr, now)) a->rrsig_expired = 1;
     } else if (type == SD_RR_CNAME && a->qtype != SD_RR_CNAME) {
-      if (a->cname_count < 16) append_cname(a, rr);
+      if (a->cname_count < SD_DNS_MAX_CNAMES) append_cname(a, rr);
     } else if (type == a->qtype && a->count < SD_DNS_MAX_RECORDS) {
       append_record(a, rr, (uint16_t)type);
     }
@@ -376,32 +383,15 @@ static sd_dnssec map_dnssec(uint32_t status) {
   }
 }
 
-static void set_error(sd_dns_answer *a, const char *what) {
-  a->lookup = SD_LOOKUP_ERROR;
-  a->dnssec = SD_DNSSEC_INDETERMINATE;
-  free(a->error);
-  a->error = sd_asprintf("%s lookup of %s: %s", sd_rr_type_name(a->qtype), a->qname, what);
-}
-
-static const char *rcode_name(uint32_t rcode) {
-  switch (rcode) {
-  case 1: return "FORMERR";
-  case 2: return "SERVFAIL";
-  case 4: return "NOTIMP";
-  case 5: return "REFUSED";
-  default: return "an error rcode";
-  }
-}
-
 static void parse_response(sd_dns_answer *a, getdns_callback_type_t type, getdns_dict *response) {
   if (type == GETDNS_CALLBACK_TIMEOUT) {
-    set_error(a, "timed out");
+    sd_dns_answer_set_error(a, "timed out");
     return;
   }
   if (type != GETDNS_CALLBACK_COMPLETE || !response) {
     /* GETDNS_CALLBACK_ERROR is how a failed recursive lookup (SERVFAIL from
      * libunbound: unreachable or lame servers) arrives, see unbound_event.c. */
-    set_error(a, type == GETDNS_CALLBACK_CANCEL ? "cancelled" : "resolution failed (SERVFAIL or no server reachable)");
+    sd_dns_answer_set_error(a, type == GETDNS_CALLBACK_CANCEL ? "cancelled" : "resolution failed (SERVFAIL or no server reachable)");
     return;
   }
   uint32_t status = 0, rcode = 0, dnssec = GETDNS_DNSSEC_INDETERMINATE;
@@ -409,7 +399,7 @@ static void parse_response(sd_dns_answer *a, getdns_callback_type_t type, getdns
   getdns_dict *reply = NULL;
   if (status == GETDNS_RESPSTATUS_ALL_TIMEOUT ||
       getdns_dict_get_dict(response, "/replies_tree/0", &reply) != GETDNS_RETURN_GOOD) {
-    set_error(a, "no answer from the resolver (timeout)");
+    sd_dns_answer_set_error(a, "no answer from the resolver (timeout)");
     return;
   }
   /* A reply without QR is a query, not an answer: getdns 1.6.0 has been seen
@@ -417,16 +407,14 @@ static void parse_response(sd_dns_answer *a, getdns_callback_type_t type, getdns
    * it as "no data". */
   uint32_t qr = 0;
   if (getdns_dict_get_int(reply, "/header/qr", &qr) != GETDNS_RETURN_GOOD || qr != 1) {
-    set_error(a, "resolution failed (the resolver returned no response)");
+    sd_dns_answer_set_error(a, "resolution failed (the resolver returned no response)");
     return;
   }
   getdns_dict_get_int(reply, "/header/rcode", &rcode);
   getdns_dict_get_int(reply, "dnssec_status", &dnssec);
   a->rcode = (int)rcode;
   if (rcode != 0 && rcode != 3) {
-    char what[64];
-    snprintf(what, sizeof(what), "resolver answered %s", rcode_name(rcode));
-    set_error(a, what);
+    sd_dns_answer_set_rcode_error(a, (int)rcode);
     return;
   }
   a->dnssec = map_dnssec(dnssec);
@@ -467,10 +455,8 @@ static int is_timeout(getdns_callback_type_t type, getdns_dict *response) {
 
 static int start_lookup(sd_dns *dns, sd_dns_cache_entry *e, int full);
 
-/* The entry's lookup is over: parse, cache, deliver. */
-static void complete_entry(sd_dns *dns, sd_dns_cache_entry *e, getdns_callback_type_t type, getdns_dict *response) {
-  parse_response(&e->answer, type, response);
-  if (response) getdns_dict_destroy(response);
+/* The entry's answer is filled: cache it, deliver it. */
+static void finish_entry(sd_dns *dns, sd_dns_cache_entry *e) {
   e->pending = 0;
   if (dns->closing) return; /* the cache and its waiters are freed next */
   sd_dns_cache_completed(&dns->cache, e);
@@ -478,6 +464,13 @@ static void complete_entry(sd_dns *dns, sd_dns_cache_entry *e, getdns_callback_t
   deliver_waiters(e);
   sd_dns_cache_release(e);
   sd_dns_cache_trim(&dns->cache);
+}
+
+/* The entry's getdns lookup is over: parse, cache, deliver. */
+static void complete_entry(sd_dns *dns, sd_dns_cache_entry *e, getdns_callback_type_t type, getdns_dict *response) {
+  parse_response(&e->answer, type, response);
+  if (response) getdns_dict_destroy(response);
+  finish_entry(dns, e);
 }
 
 /* A timed-out full lookup is sent again while attempts remain. */
@@ -502,12 +495,11 @@ static void on_getdns_answer(getdns_context *ctx, getdns_callback_type_t type, g
   complete_entry(dns, e, type, response);
 }
 
-/* ---- stub fast path (zonekeys.h) ------------------------------------------ */
+/* ---- stub fast path (fastpath.h) ------------------------------------------ */
 
 /* getdns's full validation decides. After a good fast reply the full lookup
  * gets every attempt; after a lost one, only those left. */
-static void fall_back(sd_dns *dns, sd_dns_cache_entry *e, getdns_dict *response) {
-  if (response) getdns_dict_destroy(response);
+static void fall_back(sd_dns *dns, sd_dns_cache_entry *e) {
   e->attempts = 0;
   if (start_lookup(dns, e, 1) != 0) complete_entry(dns, e, GETDNS_CALLBACK_ERROR, NULL);
 }
@@ -524,17 +516,23 @@ static int start_zone_lookup(sd_dns *dns, sd_zone *z) {
                  GETDNS_RETURN_GOOD ? 0 : -1;
 }
 
-/* The answer waits for its zone's keys; the first waiter starts the lookup. */
-static void park(sd_dns *dns, sd_dns_cache_entry *e, getdns_dict *response, const char *zone) {
+/* The reply waits for its zone's keys; the first waiter starts the lookup. */
+static void park(sd_dns *dns, sd_dns_cache_entry *e, const uint8_t *reply, size_t len, int parks, const char *zone) {
   int created = 0;
   sd_zone *z = sd_zone_table_get(&dns->zones, zone, &created);
   sd_zone_parked *p = z ? calloc(1, sizeof(*p)) : NULL;
+  if (p && !(p->reply = malloc(len))) {
+    free(p);
+    p = NULL;
+  }
   if (!p) {
-    fall_back(dns, e, response);
+    fall_back(dns, e);
     return;
   }
+  memcpy(p->reply, reply, len);
+  p->reply_len = len;
+  p->parks = parks;
   p->entry = e;
-  p->response = response;
   p->next = z->parked;
   z->parked = p;
   if (!created) return;
@@ -542,55 +540,129 @@ static void park(sd_dns *dns, sd_dns_cache_entry *e, getdns_dict *response, cons
   if (start_zone_lookup(dns, z) != 0) on_zone_answer(dns->context, GETDNS_CALLBACK_ERROR, NULL, z, 0);
 }
 
-static void handle_fast_reply(sd_dns *dns, sd_dns_cache_entry *e, getdns_dict *response, int may_park) {
-  getdns_dict *reply = NULL;
-  getdns_list *replies = NULL;
-  if (getdns_dict_get_list(response, "replies_tree", &replies) != GETDNS_RETURN_GOOD ||
-      getdns_dict_get_dict(response, "/replies_tree/0", &reply) != GETDNS_RETURN_GOOD) {
-    complete_entry(dns, e, GETDNS_CALLBACK_COMPLETE, response);
+/* A reply may wait for zones one after the other (unsigned answers learn
+ * their ancestors top down, fastpath.c); each wait learns a new zone, and
+ * this bounds them. */
+#define SD_DNS_MAX_PARKS 8
+/* Rounds of waiting for the signature worker per reply: one is the rule; a
+ * second comes when the first signature tried was bad and another is tried. */
+#define SD_DNS_MAX_SIGNATURE_ROUNDS 8
+
+/* A judgement that handed signatures to the worker (sigcheck.h). It lives
+ * until every callback has come, even when the reply no longer needs them
+ * (judged otherwise meanwhile: entry is then NULL). */
+typedef struct fast_wait {
+  sd_dns *dns;
+  sd_dns_cache_entry *entry; /* the lookup to judge again; NULL: nobody */
+  uint8_t *reply;
+  size_t reply_len;
+  int parks, rounds;
+  size_t outstanding;        /* callbacks still to come */
+  struct fast_wait *prev, *next;
+} fast_wait;
+
+static fast_wait *new_wait(sd_dns *dns) {
+  fast_wait *w = calloc(1, sizeof(*w));
+  if (!w) return NULL;
+  w->dns = dns;
+  w->next = dns->waits;
+  if (w->next) w->next->prev = w;
+  dns->waits = w;
+  return w;
+}
+
+static void free_wait(sd_dns *dns, fast_wait *w) {
+  if (w->prev)
+    w->prev->next = w->next;
+  else
+    dns->waits = w->next;
+  if (w->next) w->next->prev = w->prev;
+  free(w->reply);
+  free(w);
+}
+
+static void handle_wire_reply_round(sd_dns *dns, sd_dns_cache_entry *e, const uint8_t *reply, size_t len, int parks,
+                                    int rounds);
+
+/* The reply waits for the worker; NULL reply copy: fall back. */
+static void wait_for_signatures(sd_dns *dns, fast_wait *w, sd_dns_cache_entry *e, const uint8_t *reply, size_t len,
+                                int parks, int rounds) {
+  if (rounds >= SD_DNS_MAX_SIGNATURE_ROUNDS || !(w->reply = malloc(len))) {
+    fall_back(dns, e);
     return;
   }
-  char zone[1100];
-  sd_fast_verdict verdict = sd_fast_classify(&dns->zones, reply, replies, e->answer.qname, zone, sizeof(zone));
+  memcpy(w->reply, reply, len);
+  w->reply_len = len;
+  w->entry = e;
+  w->parks = parks;
+  w->rounds = rounds + 1;
+}
+
+static void on_signatures_checked(void *ctx, void *waiter) {
+  sd_dns *dns = ctx;
+  fast_wait *w = waiter;
+  if (--w->outstanding > 0) return;
+  sd_dns_cache_entry *e = w->entry;
+  if (e && !dns->closing) handle_wire_reply_round(dns, e, w->reply, w->reply_len, w->parks, w->rounds);
+  free_wait(dns, w);
+}
+
+/* parks: how many zone lookups this reply has already waited for; rounds:
+ * how many times it has waited for the signature worker. */
+static void handle_wire_reply_round(sd_dns *dns, sd_dns_cache_entry *e, const uint8_t *reply, size_t len, int parks,
+                                    int rounds) {
+  sd_wire_msg *m = &dns->reply; /* large: kept in dns, never used by two replies at once */
+  if (sd_wire_parse(m, reply, len) != 0 || (m->flags & SD_WIRE_FLAG_TC)) {
+    fall_back(dns, e); /* malformed, too big for us, or truncated: getdns (with TCP) */
+    return;
+  }
+  char zone[4 * SD_WIRE_NAME_MAX + 1];
+  size_t waits = 0;
+  fast_wait *w = new_wait(dns);
+  sd_fast_verdict verdict = w ? sd_fast_judge(&dns->zones, dns->sigcheck, m, (uint32_t)time(NULL), w, &waits, zone,
+                                              sizeof(zone))
+                              : SD_FAST_FALLBACK;
+  if (w && waits == 0) free_wait(dns, w);
+  else if (w) w->outstanding = waits; /* callbacks will come, wanted or not */
   switch (verdict) {
   case SD_FAST_AS_IS:
-    complete_entry(dns, e, GETDNS_CALLBACK_COMPLETE, response);
-    return;
   case SD_FAST_SECURE:
   case SD_FAST_INSECURE:
-    getdns_dict_set_int(reply, "dnssec_status",
-                        verdict == SD_FAST_SECURE ? GETDNS_DNSSEC_SECURE : GETDNS_DNSSEC_INSECURE);
-    complete_entry(dns, e, GETDNS_CALLBACK_COMPLETE, response);
+    sd_dns_answer_from_wire(&e->answer, m, verdict == SD_FAST_SECURE     ? SD_DNSSEC_SECURE
+                                            : verdict == SD_FAST_INSECURE ? SD_DNSSEC_INSECURE
+                                                                          : SD_DNSSEC_INDETERMINATE);
+    finish_entry(dns, e);
+    return;
+  case SD_FAST_WAIT:
+    wait_for_signatures(dns, w, e, reply, len, parks, rounds);
     return;
   case SD_FAST_NEED_ZONE:
-    if (may_park) /* else the zone was just learnt: never loop on it */
-      park(dns, e, response, zone);
+    if (parks < SD_DNS_MAX_PARKS)
+      park(dns, e, reply, len, parks + 1, zone);
     else
-      fall_back(dns, e, response);
+      fall_back(dns, e);
     return;
   case SD_FAST_FALLBACK:
   default:
-    fall_back(dns, e, response);
+    fall_back(dns, e);
     return;
   }
 }
 
-static void on_fast_answer(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *response,
-                           void *userarg, getdns_transaction_t tid) {
-  sd_dns_cache_entry *e = userarg;
+static void handle_wire_reply(sd_dns *dns, sd_dns_cache_entry *e, const uint8_t *reply, size_t len, int parks) {
+  handle_wire_reply_round(dns, e, reply, len, parks, 0);
+}
+
+static void on_stub_reply(void *arg, const uint8_t *reply, size_t len) {
+  sd_dns_cache_entry *e = arg;
   sd_dns *dns = e->owner;
-  if (dns->closing) {
-    complete_entry(dns, e, type, response);
-    return;
-  }
-  if (type != GETDNS_CALLBACK_COMPLETE || !response || is_timeout(type, response)) {
-    /* Lost or failed: the full path retries with the attempts left. */
-    if (response) getdns_dict_destroy(response);
+  if (!reply) {
+    /* Lost: the full path retries with the attempts left. */
     if (e->attempts < SD_DNS_ATTEMPTS && start_lookup(dns, e, 1) == 0) return;
     complete_entry(dns, e, GETDNS_CALLBACK_TIMEOUT, NULL);
     return;
   }
-  handle_fast_reply(dns, e, response, 1);
+  handle_wire_reply(dns, e, reply, len, 0);
 }
 
 static void on_zone_answer(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *response,
@@ -612,8 +684,9 @@ static void on_zone_answer(getdns_context *ctx, getdns_callback_type_t type, get
   else sd_zone_table_settled(&dns->zones, z);
   while (p) {
     sd_zone_parked *next = p->next;
-    if (failed) fall_back(dns, p->entry, p->response);
-    else handle_fast_reply(dns, p->entry, p->response, 0);
+    if (failed) fall_back(dns, p->entry);
+    else handle_wire_reply(dns, p->entry, p->reply, p->reply_len, p->parks);
+    free(p->reply);
     free(p);
     p = next;
   }
@@ -627,18 +700,26 @@ static void on_cached_answer(evutil_socket_t fd, short what, void *arg) {
   free(w);
 }
 
+static int start_stub_lookup(sd_dns *dns, sd_dns_cache_entry *e) {
+  sd_wire_name qname;
+  return sd_wire_name_from_text(e->answer.qname, &qname) == 0 &&
+                 sd_stub_query(dns->stub, &qname, e->answer.qtype, on_stub_reply, e) == 0
+             ? 0
+             : -1;
+}
+
 /* full: getdns validates (fetching the chain); else the fast path, when on. */
 static int start_lookup(sd_dns *dns, sd_dns_cache_entry *e, int full) {
   getdns_transaction_t tid = 0;
-  int fast = !full && dns->fast_extensions;
   e->attempts++;
   if (dns->query_log) fprintf(dns->query_log, "%s %s\n", e->answer.qname, sd_rr_type_name(e->answer.qtype));
   dns->queries_sent++;
-  getdns_return_t rc = getdns_general(dns->context, e->answer.qname, e->answer.qtype,
-                                      fast ? dns->fast_extensions : dns->extensions, e, &tid,
-                                      fast ? on_fast_answer : on_getdns_answer);
+  /* A name the fast path cannot send (escapes) or no room in flight: getdns. */
+  if (!full && dns->stub && start_stub_lookup(dns, e) == 0) return 0;
+  getdns_return_t rc = getdns_general(dns->context, e->answer.qname, e->answer.qtype, dns->extensions, e, &tid,
+                                      on_getdns_answer);
   if (rc != GETDNS_RETURN_GOOD) {
-    set_error(&e->answer, getdns_get_errorstr_by_id(rc));
+    sd_dns_answer_set_error(&e->answer, getdns_get_errorstr_by_id(rc));
     e->pending = 0;
     return -1;
   }
@@ -703,10 +784,12 @@ void sd_dns_free(sd_dns *dns) {
   /* Destroying the context cancels lookups in flight; their callbacks then
    * see the cache entries, which go last. */
   dns->closing = 1;
+  sd_stub_free(dns->stub); /* drops fast queries in flight, without callbacks */
   if (dns->context) getdns_context_destroy(dns->context);
   if (dns->loop.loop.vmt) sd_getdns_loop_release(&dns->loop);
   if (dns->extensions) getdns_dict_destroy(dns->extensions);
-  if (dns->fast_extensions) getdns_dict_destroy(dns->fast_extensions);
+  sd_sigcheck_free(dns->sigcheck); /* joins the worker; no callbacks after this */
+  while (dns->waits) free_wait(dns, dns->waits);
   sd_zone_table_destroy(&dns->zones);
   sd_dns_cache_destroy(&dns->cache);
   free(dns);
