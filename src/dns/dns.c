@@ -200,7 +200,7 @@ static int configure_context(sd_dns *dns, const sd_dns_options *o, char *err, si
  * oldest are forgotten and, if needed again, looked up again. */
 #define SD_DNS_ZONES_KEPT 16384
 
-static void on_signatures_checked(void *ctx, void *waiter);
+static void on_signatures_checked(void *ctx, void *waiter, int valid);
 
 /* The stub fast path (fastpath.h): own sockets, own validation with zone
  * keys getdns validated. Without it (recursive mode, or it could not start)
@@ -558,6 +558,7 @@ typedef struct fast_wait {
   size_t reply_len;
   int parks, rounds;
   size_t outstanding;        /* callbacks still to come */
+  int all_valid;             /* every signature back so far verified */
   struct fast_wait *prev, *next;
 } fast_wait;
 
@@ -565,6 +566,7 @@ static fast_wait *new_wait(sd_dns *dns) {
   fast_wait *w = calloc(1, sizeof(*w));
   if (!w) return NULL;
   w->dns = dns;
+  w->all_valid = 1;
   w->next = dns->waits;
   if (w->next) w->next->prev = w;
   dns->waits = w;
@@ -598,12 +600,29 @@ static void wait_for_signatures(sd_dns *dns, fast_wait *w, sd_dns_cache_entry *e
   w->rounds = rounds + 1;
 }
 
-static void on_signatures_checked(void *ctx, void *waiter) {
+/* The judgement said: secure if every signature verifies. They did. */
+static void finish_secure(sd_dns *dns, sd_dns_cache_entry *e, const uint8_t *reply, size_t len) {
+  sd_wire_msg *m = &dns->reply;
+  if (sd_wire_parse(m, reply, len) != 0) { /* parsed before: cannot happen */
+    fall_back(dns, e);
+    return;
+  }
+  sd_dns_answer_from_wire(&e->answer, m, SD_DNSSEC_SECURE);
+  finish_entry(dns, e);
+}
+
+static void on_signatures_checked(void *ctx, void *waiter, int valid) {
   sd_dns *dns = ctx;
   fast_wait *w = waiter;
+  w->all_valid &= valid;
   if (--w->outstanding > 0) return;
   sd_dns_cache_entry *e = w->entry;
-  if (e && !dns->closing) handle_wire_reply_round(dns, e, w->reply, w->reply_len, w->parks, w->rounds);
+  if (e && !dns->closing) {
+    if (w->all_valid)
+      finish_secure(dns, e, w->reply, w->reply_len);
+    else /* another signature may still do: the results are cached now */
+      handle_wire_reply_round(dns, e, w->reply, w->reply_len, w->parks, w->rounds);
+  }
   free_wait(dns, w);
 }
 

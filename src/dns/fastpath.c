@@ -113,10 +113,12 @@ static int negative_proven(judge_ctx *j, const sd_wire_msg *m, const sd_zone *z)
     pending |= r == CHECK_PENDING;
     count++;
   }
-  if (pending) return CHECK_PENDING;
+  /* The proof is checked now, signatures or not: a reply that waits for the
+   * worker is then secure exactly when every signature comes back valid. */
   int proven = m->rcode == 3 ? sd_nsec_proves_nxdomain(nsecs, count, &m->qname, &z->wire)
                              : sd_nsec_proves_nodata(nsecs, count, &m->qname, m->qtype);
-  return proven ? CHECK_VALID : CHECK_FAILED;
+  if (!proven) return CHECK_FAILED;
+  return pending ? CHECK_PENDING : CHECK_VALID;
 }
 
 static int has_answer_data(const sd_wire_msg *m) {

@@ -37,7 +37,7 @@ typedef enum {
   SD_FAST_INSECURE,  /* under a zone proven insecure */
   SD_FAST_NEED_ZONE, /* learn `zone` first, then judge again */
   SD_FAST_FALLBACK,  /* ask getdns for full validation */
-  SD_FAST_WAIT,      /* signatures are on the worker: judge again when all are back */
+  SD_FAST_WAIT,      /* secure if the signatures on the worker all verify; else judge again */
 } sd_fast_verdict;
 
 /* Judges reply m to the query in its question section. now is seconds since

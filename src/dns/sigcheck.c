@@ -397,13 +397,14 @@ static void on_worker_done(void *ctx, sd_sigjob *jobs) {
   sd_sigcheck *v = ctx;
   while (jobs) {
     sd_sigjob *next = jobs->next;
-    remember(v, jobs->key, jobs->valid ? SLOT_VALID : SLOT_INVALID);
+    int valid = jobs->valid;
+    remember(v, jobs->key, valid ? SLOT_VALID : SLOT_INVALID);
     v->verified++;
     pending **pp = pending_ref(v, jobs->key), *p = *pp;
     if (p) *pp = p->next;
     sd_sigjob_free(jobs);
     /* The result is in the cache: each waiter judges its reply again. */
-    for (size_t i = 0; p && i < p->waiter_count; i++) v->ready(v->ready_ctx, p->waiters[i]);
+    for (size_t i = 0; p && i < p->waiter_count; i++) v->ready(v->ready_ctx, p->waiters[i], valid);
     if (p) {
       free(p->waiters);
       free(p);

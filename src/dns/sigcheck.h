@@ -51,8 +51,9 @@ void sd_sigcheck_free(sd_sigcheck *v);
 
 struct event_base;
 /* Called on the loop once per SD_SIG_PENDING, when that signature's result
- * is in the cache: checking again then answers at once. */
-typedef void (*sd_sigcheck_ready)(void *ctx, void *waiter);
+ * is in (valid: whether it verified). It is in the cache too: checking
+ * again answers at once. */
+typedef void (*sd_sigcheck_ready)(void *ctx, void *waiter, int valid);
 /* Verifies on a worker thread (sigworker.h) from now on. -1: no thread;
  * verification stays synchronous, which is equally correct. */
 int sd_sigcheck_use_worker(sd_sigcheck *v, struct event_base *base, sd_sigcheck_ready ready, void *ctx);

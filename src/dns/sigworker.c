@@ -20,6 +20,10 @@ struct sd_sigworker {
   int efd;                          /* the worker signals finished jobs here */
   struct event *ready;
   size_t outstanding;               /* submitted, not yet delivered (loop side only) */
+  /* Jobs of this turn of the loop, handed over together at the next turn:
+   * one lock and one wakeup for many signatures. */
+  sd_sigjob *batch_head, *batch_tail;
+  struct event *handover;
   sd_sigworker_done done;
   void *ctx;
 };
@@ -112,6 +116,8 @@ static void on_ready(evutil_socket_t fd, short what, void *arg) {
   if (jobs) w->done(w->ctx, jobs);
 }
 
+static void on_handover(evutil_socket_t fd, short what, void *arg);
+
 sd_sigworker *sd_sigworker_new(struct event_base *base, sd_sigworker_done done, void *ctx) {
   sd_sigworker *w = calloc(1, sizeof(*w));
   if (!w) return NULL;
@@ -119,7 +125,8 @@ sd_sigworker *sd_sigworker_new(struct event_base *base, sd_sigworker_done done, 
   w->ctx = ctx;
   w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   w->ready = w->efd >= 0 ? event_new(base, w->efd, EV_READ | EV_PERSIST, on_ready, w) : NULL;
-  if (!w->ready) goto fail;
+  w->handover = event_new(base, -1, 0, on_handover, w);
+  if (!w->ready || !w->handover) goto fail;
   pthread_mutex_init(&w->lock, NULL);
   pthread_cond_init(&w->wake, NULL);
   if (pthread_create(&w->thread, NULL, work, w) != 0) {
@@ -127,25 +134,51 @@ sd_sigworker *sd_sigworker_new(struct event_base *base, sd_sigworker_done done, 
     pthread_cond_destroy(&w->wake);
     goto fail;
   }
+  pthread_setname_np(w->thread, "sd-sigworker"); /* for top, perf and gdb */
   return w;
 fail:
   if (w->ready) event_free(w->ready);
+  if (w->handover) event_free(w->handover);
   if (w->efd >= 0) close(w->efd);
   free(w);
   return NULL;
 }
 
+static void hand_over(sd_sigworker *w) {
+  if (!w->batch_head) return;
+  pthread_mutex_lock(&w->lock);
+  if (w->todo_tail)
+    w->todo_tail->next = w->batch_head;
+  else
+    w->todo_head = w->batch_head;
+  w->todo_tail = w->batch_tail;
+  pthread_cond_signal(&w->wake);
+  pthread_mutex_unlock(&w->lock);
+  w->batch_head = w->batch_tail = NULL;
+}
+
+static void on_handover(evutil_socket_t fd, short what, void *arg) {
+  (void)fd;
+  (void)what;
+  hand_over(arg);
+}
+
 void sd_sigworker_submit(sd_sigworker *w, sd_sigjob *job) {
   job->next = NULL;
   if (w->outstanding++ == 0) event_add(w->ready, NULL);
-  pthread_mutex_lock(&w->lock);
-  if (w->todo_tail)
-    w->todo_tail->next = job;
+  if (!w->batch_head) {
+    const struct timeval now = {0, 0};
+    if (event_add(w->handover, &now) != 0) {
+      w->batch_head = w->batch_tail = job;
+      hand_over(w); /* no event: hand it over at once */
+      return;
+    }
+  }
+  if (w->batch_tail)
+    w->batch_tail->next = job;
   else
-    w->todo_head = job;
-  w->todo_tail = job;
-  pthread_cond_signal(&w->wake);
-  pthread_mutex_unlock(&w->lock);
+    w->batch_head = job;
+  w->batch_tail = job;
 }
 
 void sd_sigworker_free(sd_sigworker *w) {
@@ -157,7 +190,9 @@ void sd_sigworker_free(sd_sigworker *w) {
   pthread_join(w->thread, NULL);
   free_list(w->todo_head);
   free_list(w->done_head);
+  free_list(w->batch_head);
   event_free(w->ready);
+  event_free(w->handover);
   close(w->efd);
   pthread_mutex_destroy(&w->lock);
   pthread_cond_destroy(&w->wake);

@@ -7,7 +7,9 @@
  * UDP sockets carry every query: a reply is accepted only from the
  * resolver's address (the kernel filters a connected socket), on the socket
  * its query left from, with its random 16-bit ID and the exact question.
- * Timeouts are one timer for all queries (they expire in the order sent).
+ * Queries made during one turn of the loop leave together (sendmmsg) at the
+ * next turn, replies are read in batches (recvmmsg), and timeouts are one
+ * timer for all queries (they expire in the order sent).
  * What this transport does not do, getdns's path does: TCP after a
  * truncated reply, retries, other upstreams (the caller falls back).
  */
