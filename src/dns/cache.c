@@ -44,7 +44,10 @@ sd_dns_cache_entry *sd_dns_cache_get(sd_dns_cache *cache, const char *name, uint
   uint64_t h = key_hash(name, type);
   *created = 0;
   for (sd_dns_cache_entry *e = cache->buckets[h & (cache->bucket_count - 1)]; e; e = e->bucket_next)
-    if (e->hash == h && e->answer.qtype == type && sd_strcaseeq(e->answer.qname, name)) return e;
+    if (e->hash == h && e->answer.qtype == type && sd_strcaseeq(e->answer.qname, name)) {
+      e->referenced = 1;
+      return e;
+    }
   sd_dns_cache_entry *e = calloc(1, sizeof(*e));
   if (!e || !(e->answer.qname = sd_strdup(name))) {
     free(e);
@@ -96,14 +99,28 @@ static void unlink_bucket(sd_dns_cache *cache, sd_dns_cache_entry *e) {
   cache->count--;
 }
 
+static sd_dns_cache_entry *pop_head(sd_dns_cache *cache) {
+  sd_dns_cache_entry *e = cache->fifo_head;
+  cache->fifo_head = e->fifo_next;
+  if (!cache->fifo_head) cache->fifo_tail = NULL;
+  return e;
+}
+
 void sd_dns_cache_trim(sd_dns_cache *cache) {
   /* Entries at the head that are still held stop the trim: they are few and
-   * short-lived (one loop iteration), so the next trim gets them. */
+   * short-lived (one loop iteration), so the next trim gets them. Each entry
+   * is given its second chance at most once per trim. */
+  size_t chances = cache->count;
   while (cache->count > cache->capacity && cache->fifo_head && cache->fifo_head->holds == 0 &&
          !cache->fifo_head->waiters) {
-    sd_dns_cache_entry *e = cache->fifo_head;
-    cache->fifo_head = e->fifo_next;
-    if (!cache->fifo_head) cache->fifo_tail = NULL;
+    if (cache->fifo_head->referenced && chances > 0) {
+      sd_dns_cache_entry *e = pop_head(cache);
+      e->referenced = 0;
+      chances--;
+      sd_dns_cache_completed(cache, e); /* to the back */
+      continue;
+    }
+    sd_dns_cache_entry *e = pop_head(cache);
     unlink_bucket(cache, e);
     sd_dns_answer_clear(&e->answer);
     free(e);

@@ -1,7 +1,10 @@
 /*
  * The answer cache behind sd_dns: (name, type) -> answer, with lookups in
  * flight merged. Bounded: beyond its capacity the oldest completed answers
- * that nobody holds are dropped.
+ * that nobody holds are dropped, except that an answer asked for again
+ * since it was stored gets a second chance (it goes to the back of the
+ * queue once): the MX hosts, addresses and TLSA records shared by many
+ * domains stay, the per-domain answers nobody asks twice go.
  */
 #ifndef SD_DNS_CACHE_H
 #define SD_DNS_CACHE_H
@@ -26,6 +29,7 @@ struct sd_dns_cache_entry {
   int pending;                   /* lookup in flight */
   int attempts;                  /* lookups sent for this entry (timeouts are retried) */
   int holds;                     /* deliveries scheduled that still read the answer */
+  int referenced;                /* asked for again since it last reached the head (second chance) */
   void *owner;                   /* the sd_dns */
   sd_dns_waiter *waiters;
   sd_dns_cache_entry *bucket_next;

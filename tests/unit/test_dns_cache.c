@@ -54,6 +54,39 @@ static void test_trim_keeps_capacity_and_held_entries(void **state) {
   sd_dns_cache_destroy(&c);
 }
 
+/* An answer asked for again (an MX host many domains share) survives a trim
+ * that drops older and newer answers nobody asked for twice. */
+static void test_trim_gives_reused_entries_a_second_chance(void **state) {
+  sd_dns_cache c;
+  assert_int_equal(sd_dns_cache_init(&c, 4), 0);
+  char name[32];
+  int created;
+  for (int i = 0; i < 8; i++) {
+    snprintf(name, sizeof(name), "d%d.example", i);
+    sd_dns_cache_completed(&c, sd_dns_cache_get(&c, name, SD_RR_MX, &created));
+  }
+  sd_dns_cache_get(&c, "d0.example", SD_RR_MX, &created); /* a hit */
+  assert_false(created);
+  sd_dns_cache_trim(&c);
+  assert_int_equal(c.count, 4);
+  sd_dns_cache_get(&c, "d0.example", SD_RR_MX, &created);
+  assert_false(created); /* oldest, but reused: kept */
+  sd_dns_cache_get(&c, "d1.example", SD_RR_MX, &created);
+  assert_true(created); /* oldest not reused: dropped */
+  sd_dns_cache_completed(&c, sd_dns_cache_get(&c, "d1.example", SD_RR_MX, &created));
+  /* A chance is one pass: asked for no more (the check above was the last
+   * hit), d0 goes once newer answers push it through the queue again. */
+  for (int i = 10; i < 20; i++) {
+    snprintf(name, sizeof(name), "d%d.example", i);
+    sd_dns_cache_completed(&c, sd_dns_cache_get(&c, name, SD_RR_MX, &created));
+    sd_dns_cache_trim(&c);
+  }
+  assert_int_equal(c.count, 4);
+  sd_dns_cache_get(&c, "d0.example", SD_RR_MX, &created);
+  assert_true(created);
+  sd_dns_cache_destroy(&c);
+}
+
 static void test_many_entries_grow_table(void **state) {
   sd_dns_cache c;
   assert_int_equal(sd_dns_cache_init(&c, 100000), 0);
@@ -78,6 +111,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_same_key_same_entry),
       cmocka_unit_test(test_trim_keeps_capacity_and_held_entries),
+      cmocka_unit_test(test_trim_gives_reused_entries_a_second_chance),
       cmocka_unit_test(test_many_entries_grow_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
