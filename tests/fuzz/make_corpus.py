@@ -4,6 +4,8 @@
 Run from anywhere: python3 tests/fuzz/make_corpus.py [--check]
 The seeds are committed; this script documents where each comes from (RFC
 examples, the testbed's broken records, edge cases) and regenerates them.
+The dns_reply target's real replies come from the testbed instead
+(capture_dns_replies.py); only its edge cases are written here.
 Certificates are made fresh each run (random keys), so rerunning changes
 the verify seeds' bytes but not what they exercise. With --check it only
 verifies every target has a non-empty corpus.
@@ -18,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
 REPO = os.path.dirname(os.path.dirname(HERE))
 TARGETS = ["sts_record", "sts_policy", "tlsrpt", "tlsa", "smtp_reply", "domain", "scan_input",
-           "aggregate", "verify"]
+           "aggregate", "verify", "dns_reply"]
 
 
 def write(target, name, data):
@@ -289,6 +291,44 @@ def verify():
     write("verify", "empty", b"")
 
 
+def dns_reply():
+    """Edge cases of the wire format (src/dns/wire.h). The real replies of
+    this target are captured in the testbed by capture_dns_replies.py, which
+    leaves these "edge-" seeds alone."""
+    def name(text):
+        return b"".join(bytes([len(l)]) + l.encode() for l in text.split(".") if l) + b"\0"
+
+    def header(flags=0x8180, qd=1, an=0, ns=0, ar=0):
+        return struct.pack(">HHHHHH", 0, flags, qd, an, ns, ar)
+
+    question = name("both-good.test") + struct.pack(">HH", 15, 1)
+    mx = b"\xc0\x0c" + struct.pack(">HHIH", 15, 1, 300, 4) + b"\x00\x0a\xc0\x0c"
+    opt = lambda ext_rcode: b"\0" + struct.pack(">HHBBHH", 41, 1232, ext_rcode, 0, 0x8000, 0)
+    seeds = {
+        "empty": b"",
+        "header-only": header(qd=0),
+        "no-question": header(qd=0, an=1) + mx,
+        "two-questions": header(qd=2) + question + question,
+        "mx-self-pointer": header(an=1) + question + mx,
+        "pointer-loop": header() + b"\xc0\x0c" + struct.pack(">HH", 1, 1),
+        "pointer-forward": header() + b"\xc0\x20" + struct.pack(">HH", 1, 1) + b"\0" * 20,
+        "name-too-long": header() + b"".join(b"\x3f" + b"a" * 63 for _ in range(4)) + b"\0" + struct.pack(">HH", 1, 1),
+        "label-64": header() + b"\x40" + b"a" * 64 + b"\0" + struct.pack(">HH", 1, 1),
+        "rdlength-past-end": header(an=1) + question + b"\xc0\x0c" + struct.pack(">HHIH", 15, 1, 300, 200) + b"\0\x0a",
+        "97-records": header(an=97) + question + mx * 97,
+        "96-records": header(an=96) + question + mx * 96,
+        "extended-rcode": header(flags=0x8183, ar=1) + question + opt(1),
+        "truncated": header(flags=0x8380) + question,
+        "rrsig-short": header(an=1) + question + b"\xc0\x0c" + struct.pack(">HHIH", 46, 1, 300, 18) + b"\0" * 18,
+        "nsec-bad-bitmap": header(ns=1) + question + b"\xc0\x0c" + struct.pack(">HHIH", 47, 1, 300, 5) +
+        b"\0\x00\x21\xff\xff",
+        "soa-compressed": header(ns=1) + question + b"\xc0\x0c" + struct.pack(">HHIH", 6, 1, 300, 24) +
+        b"\xc0\x0c\xc0\x0c" + b"\0" * 20,
+    }
+    for n, data in seeds.items():
+        write("dns_reply", "edge-" + n, data)
+
+
 def check():
     bad = [t for t in TARGETS if not os.path.isdir(os.path.join(CORPUS, t)) or not os.listdir(os.path.join(CORPUS, t))]
     if bad:
@@ -300,7 +340,7 @@ def check():
 def main():
     if "--check" in sys.argv[1:]:
         return check()
-    for gen in (sts_record, tlsrpt, sts_policy, tlsa, smtp_reply, domain, scan_input, aggregate, verify):
+    for gen in (sts_record, tlsrpt, sts_policy, tlsa, smtp_reply, domain, scan_input, aggregate, verify, dns_reply):
         gen()
     return check()
 

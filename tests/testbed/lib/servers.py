@@ -96,6 +96,9 @@ server:
   so-sndbuf: 8m
   ratelimit: 0
   ip-ratelimit: 0
+  # Records of an RRset in the order stored, not rotated per answer: rows
+  # list them as received, and tests compare rows of different runs.
+  rrset-roundrobin: no
 remote-control:
   control-enable: no
 """)
