@@ -5,6 +5,10 @@
  * The library evaluates domains on a libevent loop (its own, or the
  * caller's) and returns one JSON object per domain, in the format documented
  * in docs/json.md (the contract of the project's verdict model).
+ *
+ * Threads: every callback runs on the loop's thread. In stub mode a handle
+ * also starts one worker thread of its own that only verifies DNSSEC
+ * signatures (docs/dns.md); it is joined when the handle is freed.
  */
 #ifndef STSDANE_STSDANE_H
 #define STSDANE_STSDANE_H
