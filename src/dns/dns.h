@@ -1,13 +1,16 @@
 /*
  * Asynchronous DNS with DNSSEC validation, on the shared libevent loop.
  *
- * getdns does the work: in stub mode it sends every query with the CD bit to
- * the configured resolver and validates the answers itself against our trust
- * anchor, so a bogus answer arrives as bogus, with its data, instead of a bare
- * SERVFAIL; resolver failures stay distinct (SD_LOOKUP_ERROR). Answers are
- * cached by (name, type) for the life of the resolver object, and identical
- * queries in flight are merged, so the MX hosts and TLSA records shared by
- * many domains are looked up once per scan.
+ * Every query goes to the configured resolver with the CD bit, and the
+ * answers are validated here against our trust anchor, so a bogus answer
+ * arrives as bogus, with its data, instead of a bare SERVFAIL; resolver
+ * failures stay distinct (SD_LOOKUP_ERROR). In stub mode the fast path
+ * (fastpath.h) sends and proves the common answers itself with zone keys
+ * getdns validated once; getdns validates everything else through the full
+ * chain, and does all of recursive mode. Answers are cached by (name, type)
+ * for the life of the resolver object, and identical queries in flight are
+ * merged, so the MX hosts and TLSA records shared by many domains are looked
+ * up once per scan.
  */
 #ifndef SD_DNS_DNS_H
 #define SD_DNS_DNS_H
