@@ -356,13 +356,101 @@ static void on_fetch(const sd_fetch_result *res, void *arg) {
   step_done(ev);
 }
 
-/* The address of mta-sts.<domain>, for its CNAME: who hosts the policy is
- * what provider attribution in reports needs (curl resolves on its own). */
+/* The policy host mta-sts.<domain>: its addresses (A and AAAA, on the loop,
+ * with the measurement's resolver), then the fetch connects to them; curl
+ * never resolves names itself. The A answer also gives the CNAME: who hosts
+ * the policy is what provider attribution in reports needs. */
+#define SD_POLICY_HOST_ADDRS 8
+
+typedef struct policy_step {
+  eval *ev;
+  char *host;
+  int answers;                       /* A and AAAA answered so far */
+  char *addrs[SD_POLICY_HOST_ADDRS];
+  size_t count;
+  sd_lookup lookups[2];              /* A, AAAA */
+  char *error;                       /* the first failed lookup's text */
+} policy_step;
+
+static void free_policy_step(policy_step *p) {
+  for (size_t i = 0; i < p->count; i++) free(p->addrs[i]);
+  free(p->host);
+  free(p->error);
+  free(p);
+}
+
+static void note_policy_host_answer(policy_step *p, const sd_dns_answer *a) {
+  sd_domain_result *r = p->ev->r;
+  if (a->qtype == SD_RR_A) {
+    r->policy_host_lookup = a->lookup;
+    if (a->cname_count && !r->policy_host_cname) r->policy_host_cname = sd_strdup(a->cnames[a->cname_count - 1]);
+  }
+  p->lookups[a->qtype == SD_RR_A ? 0 : 1] = a->lookup;
+  if (a->lookup == SD_LOOKUP_ERROR && !p->error) p->error = sd_strdup(a->error ? a->error : "lookup failed");
+  for (size_t i = 0; i < a->count && p->count < SD_POLICY_HOST_ADDRS; i++)
+    if (a->records[i].ip[0] && (p->addrs[p->count] = sd_strdup(a->records[i].ip))) p->count++;
+}
+
+/* Why the policy host has no address, in plain words. */
+static const char *unresolved_reason(const policy_step *p) {
+  if (p->error) return p->error;
+  if (p->lookups[0] == SD_LOOKUP_NXDOMAIN) return "no such name";
+  return "no A or AAAA record";
+}
+
+static void fetch_policy(policy_step *p) {
+  eval *ev = p->ev;
+  ev->pending++;
+  if (p->count > 0 && sd_fetch_policy_at(ev->engine->fetcher, ev->r->domain, (const char *const *)p->addrs, p->count,
+                                         on_fetch, ev) == 0)
+    return;
+  sd_fetch_result unresolved;
+  if (p->count == 0 && sd_fetch_result_unresolved(ev->engine->fetcher, ev->r->domain, unresolved_reason(p),
+                                                  &unresolved) == 0) {
+    on_fetch(&unresolved, ev); /* counts the step done */
+    sd_fetch_result_free(&unresolved);
+    return;
+  }
+  ev->pending--; /* could not start: no policy evidence, as before */
+}
+
 static void on_policy_host(const sd_dns_answer *a, void *arg) {
-  eval *ev = arg;
-  ev->r->policy_host_lookup = a->lookup;
-  if (a->cname_count) ev->r->policy_host_cname = sd_strdup(a->cnames[a->cname_count - 1]);
+  policy_step *p = arg;
+  eval *ev = p->ev;
+  note_policy_host_answer(p, a);
+  if (++p->answers == 2) {
+    if (!ev->engine->options.no_https) fetch_policy(p);
+    free_policy_step(p);
+  }
   step_done(ev);
+}
+
+static void lookup_policy_host(eval *ev) {
+  policy_step *p = calloc(1, sizeof(*p));
+  if (!p || !(p->host = sd_asprintf("mta-sts.%s", ev->r->domain))) {
+    free(p);
+    return;
+  }
+  p->ev = ev;
+  /* One step object serves both lookups; the second answer frees it. */
+  ev->pending += 2;
+  int a4 = sd_dns_query(ev->engine->dns, p->host, SD_RR_A, on_policy_host, p);
+  int a6 = sd_dns_query(ev->engine->dns, p->host, SD_RR_AAAA, on_policy_host, p);
+  if (a4 != 0 || a6 != 0) {
+    /* Could not start a lookup: account for it as an error answer. */
+    char why[] = "the lookup could not be started";
+    sd_dns_answer failed = {.qname = p->host, .lookup = SD_LOOKUP_ERROR, .dnssec = SD_DNSSEC_INDETERMINATE,
+                            .error = why};
+    if (a4 != 0 && a6 != 0) { /* the second call frees p */
+      failed.qtype = SD_RR_A;
+      on_policy_host(&failed, p);
+      failed.qtype = SD_RR_AAAA;
+      on_policy_host(&failed, p);
+    } else {
+      failed.qtype = a4 != 0 ? SD_RR_A : SD_RR_AAAA;
+      on_policy_host(&failed, p);
+    }
+  }
 }
 
 static void on_sts_txt(const sd_dns_answer *a, void *arg) {
@@ -379,15 +467,7 @@ static void on_sts_txt(const sd_dns_answer *a, void *arg) {
                            &r->findings);
     /* Fetch whenever an MTA-STS record was attempted: even when the record is
      * broken, the policy is evidence an operator and a researcher want. */
-    if (r->sts_record.candidates > 0) {
-      char *host = sd_asprintf("mta-sts.%s", r->domain);
-      if (host) query(ev, host, SD_RR_A, on_policy_host, ev);
-      free(host);
-    }
-    if (r->sts_record.candidates > 0 && !ev->engine->options.no_https) {
-      ev->pending++;
-      if (sd_fetch_policy(ev->engine->fetcher, r->domain, on_fetch, ev) != 0) ev->pending--;
-    }
+    if (r->sts_record.candidates > 0) lookup_policy_host(ev);
   }
   step_done(ev);
 }

@@ -11,6 +11,8 @@
  */
 #include "mtasts/fetch.h"
 
+#include <arpa/inet.h>
+
 #include <curl/curl.h>
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
@@ -65,6 +67,7 @@ typedef struct fetch_request {
   char *url;
   char *host; /* mta-sts.<domain> */
   struct curl_slist *request_headers;
+  struct curl_slist *resolve; /* the caller's addresses for host (sd_fetch_policy_at) */
   sd_buf headers;
   sd_buf body;
   char *content_encoding; /* of the last response in the header block */
@@ -422,6 +425,7 @@ static void request_free(fetch_request *req) {
   if (!req) return;
   if (req->easy) curl_easy_cleanup(req->easy);
   curl_slist_free_all(req->request_headers);
+  curl_slist_free_all(req->resolve);
   sd_buf_free(&req->headers);
   sd_buf_free(&req->body);
   free(req->content_encoding);
@@ -487,13 +491,46 @@ static int configure_easy(fetch_request *req) {
   SET(CURLOPT_WRITEFUNCTION, on_body);
   SET(CURLOPT_WRITEDATA, (void *)req);
   SET(CURLOPT_ERRORBUFFER, req->errbuf);
-  if (f->resolve) SET(CURLOPT_RESOLVE, f->resolve);
+  /* With the name's addresses given, libcurl does not resolve it (no
+   * resolver thread, and the same DNS view as the rest of the measurement). */
+  if (req->resolve)
+    SET(CURLOPT_RESOLVE, req->resolve);
+  else if (f->resolve)
+    SET(CURLOPT_RESOLVE, f->resolve);
   /* CURLOPT_ACCEPT_ENCODING stays unset: the body must arrive as served. */
 #undef SET
   return bad ? -1 : 0;
 }
 
-int sd_fetch_policy(sd_fetcher *fetcher, const char *domain, sd_fetch_cb cb, void *arg) {
+static long fetch_port(const sd_fetcher *f) { return f->port > 0 ? f->port : 443; }
+
+static char *policy_url(const sd_fetcher *f, const char *d) {
+  if (f->port > 0 && f->port != 443) return sd_asprintf("https://mta-sts.%s:%ld/.well-known/mta-sts.txt", d, f->port);
+  return sd_asprintf("https://mta-sts.%s/.well-known/mta-sts.txt", d);
+}
+
+/* "host:port:addr,addr,[v6]" for CURLOPT_RESOLVE. Addresses must be IP
+ * literals (they come from our own DNS answers); anything else is refused,
+ * since the entry is parsed by libcurl. */
+static struct curl_slist *resolve_entry(const char *host, long port, const char *const *addrs, size_t count) {
+  sd_buf b = {0};
+  sd_buf_printf(&b, "%s:%ld:", host, port);
+  for (size_t i = 0; i < count; i++) {
+    unsigned char raw[16];
+    int v6 = inet_pton(AF_INET6, addrs[i], raw) == 1;
+    if (!v6 && inet_pton(AF_INET, addrs[i], raw) != 1) {
+      sd_buf_free(&b);
+      return NULL;
+    }
+    sd_buf_printf(&b, v6 ? "%s[%s]" : "%s%s", i ? "," : "", addrs[i]);
+  }
+  struct curl_slist *list = b.failed ? NULL : curl_slist_append(NULL, b.data);
+  sd_buf_free(&b);
+  return list;
+}
+
+static int start_request(sd_fetcher *fetcher, const char *domain, const char *const *addrs, size_t count, sd_fetch_cb cb,
+                         void *arg) {
   if (!fetcher || !cb) return -1;
   char *d = normalise_domain(domain);
   if (!d) return -1;
@@ -506,11 +543,12 @@ int sd_fetch_policy(sd_fetcher *fetcher, const char *domain, sd_fetch_cb cb, voi
   req->cb = cb;
   req->arg = arg;
   req->host = sd_asprintf("mta-sts.%s", d);
-  if (fetcher->port > 0 && fetcher->port != 443)
-    req->url = sd_asprintf("https://mta-sts.%s:%ld/.well-known/mta-sts.txt", d, fetcher->port);
-  else
-    req->url = sd_asprintf("https://mta-sts.%s/.well-known/mta-sts.txt", d);
+  req->url = policy_url(fetcher, d);
   free(d);
+  if (addrs && req->host && !(req->resolve = resolve_entry(req->host, fetch_port(fetcher), addrs, count))) {
+    request_free(req);
+    return -1;
+  }
   req->easy = curl_easy_init();
   if (!req->host || !req->url || !req->easy || configure_easy(req) != 0 ||
       sd_curl_loop_add(fetcher->loop, req->easy, on_transfer_done, req) != 0) {
@@ -520,6 +558,34 @@ int sd_fetch_policy(sd_fetcher *fetcher, const char *domain, sd_fetch_cb cb, voi
   req->next = fetcher->requests;
   if (fetcher->requests) fetcher->requests->prev = req;
   fetcher->requests = req;
+  return 0;
+}
+
+int sd_fetch_policy(sd_fetcher *fetcher, const char *domain, sd_fetch_cb cb, void *arg) {
+  return start_request(fetcher, domain, NULL, 0, cb, arg);
+}
+
+int sd_fetch_policy_at(sd_fetcher *fetcher, const char *domain, const char *const *addrs, size_t count, sd_fetch_cb cb,
+                       void *arg) {
+  if (!addrs || count == 0) return -1;
+  return start_request(fetcher, domain, addrs, count, cb, arg);
+}
+
+int sd_fetch_result_unresolved(const sd_fetcher *fetcher, const char *domain, const char *why, sd_fetch_result *r) {
+  memset(r, 0, sizeof(*r));
+  char *d = normalise_domain(domain);
+  if (!fetcher || !d) {
+    free(d);
+    return -1;
+  }
+  r->error = SD_FETCH_DNS;
+  r->url = policy_url(fetcher, d);
+  r->detail = sd_asprintf("policy fetch %s: cannot resolve mta-sts.%s (%s)", r->url ? r->url : "", d, why);
+  free(d);
+  if (!r->url || !r->detail) {
+    sd_fetch_result_free(r);
+    return -1;
+  }
   return 0;
 }
 

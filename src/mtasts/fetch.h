@@ -68,6 +68,18 @@ sd_fetcher *sd_fetcher_new(struct event_base *base, const sd_fetch_options *opti
  * trailing dot) or memory runs out. Callbacks may start new fetches and may
  * free the fetcher. */
 int sd_fetch_policy(sd_fetcher *fetcher, const char *domain, sd_fetch_cb cb, void *arg);
+/* The same, connecting to the given addresses of mta-sts.<domain> (IP
+ * literals, at least one) instead of letting libcurl resolve the name: the
+ * caller resolved it on the loop, with the resolver the whole measurement
+ * uses, and libcurl starts no resolver thread. -1 also for an address that
+ * is not an IP literal. */
+int sd_fetch_policy_at(sd_fetcher *fetcher, const char *domain, const char *const *addrs, size_t count, sd_fetch_cb cb,
+                       void *arg);
+/* The result of a fetch that could not start because mta-sts.<domain> has
+ * no address (why: what the lookups said), as sd_fetch_policy would report
+ * it: SD_FETCH_DNS, the policy URL, a detail in plain words. Free with
+ * sd_fetch_result_free. -1: domain unusable or out of memory. */
+int sd_fetch_result_unresolved(const sd_fetcher *fetcher, const char *domain, const char *why, sd_fetch_result *r);
 /* Appends the findings a fetch result implies (sts-policy-* codes, incl. the
  * content-type warning on success); where = "policy". */
 void sd_fetch_result_findings(const sd_fetch_result *result, sd_findings *findings);

@@ -655,6 +655,83 @@ static void test_dns_failure(void **state) {
   event_base_free(base);
 }
 
+/* The caller's addresses (sd_fetch_policy_at): the name is not resolved at
+ * all: mta-sts.<label>.x.test exists nowhere, and no static resolve list is
+ * configured, so only the given address can lead to the helper. */
+static void fetch_at(const server *s, const char *domain, const char *const *addrs, size_t count, outcome *o) {
+  sd_fetch_options opts = {.ca_file = s->ca_file, .port = s->ports[PORT_GOOD], .timeout_ms = 10000};
+  struct event_base *base = event_base_new();
+  sd_fetcher *f = sd_fetcher_new(base, &opts);
+  assert_non_null(f);
+  memset(o, 0, sizeof(*o));
+  assert_int_equal(sd_fetch_policy_at(f, domain, addrs, count, on_done, o), 0);
+  assert_int_equal(o->calls, 0);
+  event_base_dispatch(base);
+  assert_int_equal(o->calls, 1);
+  sd_fetcher_free(f);
+  event_base_free(base);
+}
+
+static void test_fetch_at_given_address(void **state) {
+  server *s = need_server(state);
+  outcome o;
+  const char *addrs[] = {"127.0.0.1"};
+  fetch_at(s, "ok.x.test", addrs, 1, &o);
+  assert_int_equal(o.result.error, SD_FETCH_OK);
+  assert_int_equal(o.result.http_status, 200);
+  assert_string_equal(o.result.primary_ip, "127.0.0.1");
+  sd_fetch_result_free(&o.result);
+}
+
+/* Several addresses, the first refusing connections: libcurl moves on to
+ * the next, as it would with addresses it resolved itself. */
+static void test_fetch_at_tries_the_next_address(void **state) {
+  server *s = need_server(state);
+  outcome o;
+  const char *addrs[] = {"::1", "127.0.0.1"};
+  fetch_at(s, "ok.x.test", addrs, 2, &o);
+  assert_int_equal(o.result.error, SD_FETCH_OK);
+  assert_string_equal(o.result.primary_ip, "127.0.0.1");
+  sd_fetch_result_free(&o.result);
+}
+
+static void test_fetch_at_refuses_non_addresses(void **state) {
+  (void)state;
+  struct event_base *base = event_base_new();
+  sd_fetcher *f = sd_fetcher_new(base, NULL);
+  assert_non_null(f);
+  outcome o = {0};
+  const char *bad[] = {"127.0.0.1,10.0.0.1"}; /* would smuggle a second entry to libcurl */
+  const char *name[] = {"example.org"};
+  const char *good[] = {"127.0.0.1"};
+  assert_int_equal(sd_fetch_policy_at(f, "x.test", bad, 1, on_done, &o), -1);
+  assert_int_equal(sd_fetch_policy_at(f, "x.test", name, 1, on_done, &o), -1);
+  assert_int_equal(sd_fetch_policy_at(f, "x.test", good, 0, on_done, &o), -1);
+  assert_int_equal(sd_fetch_policy_at(f, "x.test/evil", good, 1, on_done, &o), -1);
+  assert_int_equal(sd_fetcher_pending(f), 0);
+  assert_int_equal(o.calls, 0);
+  sd_fetcher_free(f);
+  event_base_free(base);
+}
+
+/* A policy host without addresses is reported like libcurl's own failure
+ * to resolve it: the same error class, finding and remedy. */
+static void test_unresolved_result(void **state) {
+  (void)state;
+  struct event_base *base = event_base_new();
+  sd_fetcher *f = sd_fetcher_new(base, NULL);
+  sd_fetch_result r;
+  assert_int_equal(sd_fetch_result_unresolved(f, "Nx.Example.", "no such name", &r), 0);
+  assert_int_equal(r.error, SD_FETCH_DNS);
+  assert_string_equal(r.url, "https://mta-sts.nx.example/.well-known/mta-sts.txt");
+  assert_non_null(strstr(r.detail, "cannot resolve mta-sts.nx.example (no such name)"));
+  assert_single_finding(&r, SD_C_STS_POLICY_DNS, "mta-sts.nx.example");
+  sd_fetch_result_free(&r);
+  assert_int_equal(sd_fetch_result_unresolved(f, "bad/name", "x", &r), -1);
+  sd_fetcher_free(f);
+  event_base_free(base);
+}
+
 /* ------------------------------------------------ concurrency, lifetime */
 
 typedef struct counter {
@@ -938,6 +1015,10 @@ int main(void) {
       cmocka_unit_test(test_tls_handshake_alert),
       cmocka_unit_test(test_tcp_refused),
       cmocka_unit_test(test_dns_failure),
+      cmocka_unit_test(test_fetch_at_given_address),
+      cmocka_unit_test(test_fetch_at_tries_the_next_address),
+      cmocka_unit_test(test_fetch_at_refuses_non_addresses),
+      cmocka_unit_test(test_unresolved_result),
       cmocka_unit_test(test_many_in_flight),
       cmocka_unit_test(test_free_with_transfers_in_flight),
       cmocka_unit_test(test_free_inside_callback),
