@@ -9,269 +9,308 @@
 #include "core/probe_copy.h"
 #include "util/str.h"
 
-/* ---- building objects ----------------------------------------------------------
- * Every key in this file is a string literal or a static name, so cJSON need
- * not copy it (the *CS call): that halves the allocations of a scan row. */
+/*
+ * The row is written as text straight into one buffer (util/json_writer.h),
+ * member by member in the order of the contract. Rows used to be printed
+ * from a cJSON tree; the writer gives the same bytes, and the member helpers
+ * below keep that tree's rules where a value was missing (see put_name).
+ */
 
-static cJSON_bool j_item(cJSON *obj, const char *key, cJSON *item) { return cJSON_AddItemToObjectCS(obj, key, item); }
+/* Longest text taken from a plain C string field: names, details, banners
+ * and the like are far shorter; a PEM chain is the longest. */
+#define TEXT_MAX ((size_t)1 << 20)
 
-static cJSON *j_added(cJSON *obj, const char *key, cJSON *item) {
-  if (item && !cJSON_AddItemToObjectCS(obj, key, item)) {
-    cJSON_Delete(item);
-    return NULL;
-  }
-  return item;
+/* ---- members ------------------------------------------------------------------------------ */
+
+/* One of our own strings (a name from a table, a code, a hash). When it is
+ * NULL the member is left out, not null: cJSON dropped a member whose value
+ * could not be made, and rows stay as they were. */
+static void put_name(sd_jw *w, const char *key, const char *s) {
+  if (!key || !s) return;
+  sd_jw_key(w, key);
+  sd_jw_string(w, s);
 }
 
-static cJSON *j_string(cJSON *obj, const char *key, const char *s) { return j_added(obj, key, cJSON_CreateString(s)); }
-static cJSON *j_number(cJSON *obj, const char *key, double n) { return j_added(obj, key, cJSON_CreateNumber(n)); }
-static cJSON *j_bool(cJSON *obj, const char *key, cJSON_bool b) { return j_added(obj, key, cJSON_CreateBool(b)); }
-static cJSON *j_null(cJSON *obj, const char *key) { return j_added(obj, key, cJSON_CreateNull()); }
-static cJSON *j_array(cJSON *obj, const char *key) { return j_added(obj, key, cJSON_CreateArray()); }
-static cJSON *j_object(cJSON *obj, const char *key) { return j_added(obj, key, cJSON_CreateObject()); }
-
-/* ---- helpers ---------------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_sequence(const unsigned char *s, size_t n) {
-  if (s[0] >= 0x01 && s[0] < 0x80) return 1;
-  size_t len = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
-  if (len == 0 || len > n) return 0;
-  for (size_t i = 1; i < len; i++)
-    if ((s[i] & 0xC0) != 0x80) return 0;
-  if (len == 3 && s[0] == 0xE0 && s[1] < 0xA0) return 0; /* overlong */
-  if (len == 3 && s[0] == 0xED && s[1] >= 0xA0) return 0; /* surrogates */
-  if (len == 4 && s[0] == 0xF0 && s[1] < 0x90) return 0;
-  if (len == 4 && s[0] == 0xF4 && s[1] >= 0x90) return 0;
-  return len;
+/* Bytes that came from outside (DNS, SMTP, HTTP, certificates), at most max
+ * of them, as valid UTF-8; NULL: null. */
+static void put_remote(sd_jw *w, const char *key, const char *data, size_t len, size_t max) {
+  sd_jw_key(w, key);
+  sd_jw_utf8(w, data, data && len > max ? max : len);
 }
 
-cJSON *sd_json_remote_string(const char *data, size_t len, size_t max) {
-  if (!data) return cJSON_CreateNull();
-  if (len > max) len = max;
-  sd_buf b = {0};
-  const unsigned char *s = (const unsigned char *)data;
-  for (size_t i = 0; i < len;) {
-    size_t n = utf8_sequence(s + i, len - i);
-    if (n) {
-      sd_buf_append(&b, s + i, n);
-      i += n;
-    } else {
-      sd_buf_puts(&b, "\xEF\xBF\xBD");
-      i++;
-    }
-  }
-  char *text = sd_buf_take(&b);
-  cJSON *j = cJSON_CreateString(text ? text : "");
-  free(text);
-  return j;
+/* A C string field, which may hold remote bytes; NULL: null. */
+static void text_value(sd_jw *w, const char *s) { sd_jw_utf8(w, s, s ? strnlen(s, TEXT_MAX) : 0); }
+
+static void put_text(sd_jw *w, const char *key, const char *s) {
+  sd_jw_key(w, key);
+  text_value(w, s);
 }
 
-/* 1 when s is short printable ASCII: most names and texts are, and go to
- * cJSON as they are, without the UTF-8 check's copy. */
-static int plain_ascii(const char *s) {
-  for (size_t i = 0; s[i]; i++)
-    if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f || i >= 4096) return 0;
-  return 1;
+static void put_number(sd_jw *w, const char *key, double n) {
+  sd_jw_key(w, key);
+  sd_jw_number(w, n);
 }
 
-static cJSON *str_or_null(const char *s) {
-  if (!s) return cJSON_CreateNull();
-  return plain_ascii(s) ? cJSON_CreateString(s) : sd_json_remote_string(s, strlen(s), 1 << 20);
+static void put_bool(sd_jw *w, const char *key, int b) {
+  sd_jw_key(w, key);
+  sd_jw_bool(w, b);
 }
 
-static void add_str(cJSON *obj, const char *key, const char *s) { j_item(obj, key, str_or_null(s)); }
+static void put_null(sd_jw *w, const char *key) {
+  sd_jw_key(w, key);
+  sd_jw_null(w);
+}
 
-static char *rfc3339(time_t t) {
-  struct tm tm;
+/* -1: unknown (null), else a bool. */
+static void put_bool_or_null(sd_jw *w, const char *key, int v) {
+  if (v < 0)
+    put_null(w, key);
+  else
+    put_bool(w, key, v);
+}
+
+static void open_object(sd_jw *w, const char *key) {
+  sd_jw_key(w, key);
+  sd_jw_object_begin(w);
+}
+
+static void open_array(sd_jw *w, const char *key) {
+  sd_jw_key(w, key);
+  sd_jw_array_begin(w);
+}
+
+/* ---- values made here --------------------------------------------------------------------- */
+
+static void put_time(sd_jw *w, const char *key, time_t t) {
+  struct tm tm = {0};
   char buf[32];
   gmtime_r(&t, &tm);
   strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return sd_strdup(buf);
+  put_name(w, key, buf);
 }
 
-static char *sha256_hex(const char *data, size_t len) {
+/* Lower-case hex of the SHA-256 of data, into hex (65 bytes). */
+static void sha256_hex(const void *data, size_t len, char hex[2 * SHA256_DIGEST_LENGTH + 1]) {
+  static const char digits[] = "0123456789abcdef";
   unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256((const unsigned char *)data, len, md);
-  return sd_hex(md, sizeof(md));
+  SHA256(data, len, md);
+  for (size_t i = 0; i < sizeof(md); i++) {
+    hex[2 * i] = digits[md[i] >> 4];
+    hex[2 * i + 1] = digits[md[i] & 15];
+  }
+  hex[2 * sizeof(md)] = '\0';
 }
 
-static cJSON *bool_or_null(int v) { return v < 0 ? cJSON_CreateNull() : cJSON_CreateBool(v); }
+/* ---- addresses and MX --------------------------------------------------------------------- */
 
-/* ---- addresses and MX ----------------------------------------------------- */
-
-static cJSON *smtp_json(const sd_probe_result *p) {
-  cJSON *o = cJSON_CreateObject();
-  j_string(o, "status", sd_probe_status_name(p->status));
-  add_str(o, "failed_step", p->failed_step);
-  add_str(o, "detail", p->detail);
-  add_str(o, "sni", p->sni);
-  j_number(o, "banner_code", p->banner_code);
-  add_str(o, "banner", p->banner);
-  add_str(o, "ehlo", p->ehlo);
-  add_str(o, "tls_version", p->tls_version);
-  add_str(o, "tls_cipher", p->tls_cipher);
-  j_number(o, "elapsed_ms", (double)(long)p->elapsed_ms);
-  return o;
+static void smtp_json(sd_jw *w, const sd_probe_result *p) {
+  sd_jw_object_begin(w);
+  put_name(w, "status", sd_probe_status_name(p->status));
+  put_text(w, "failed_step", p->failed_step);
+  put_text(w, "detail", p->detail);
+  put_text(w, "sni", p->sni);
+  put_number(w, "banner_code", p->banner_code);
+  put_text(w, "banner", p->banner);
+  put_text(w, "ehlo", p->ehlo);
+  put_text(w, "tls_version", p->tls_version);
+  put_text(w, "tls_cipher", p->tls_cipher);
+  put_number(w, "elapsed_ms", (double)(long)p->elapsed_ms);
+  sd_jw_object_end(w);
 }
 
-static cJSON *pkix_json(const sd_addr_result *a) {
-  if (!a->pkix_checked) return cJSON_CreateNull();
-  cJSON *o = cJSON_CreateObject();
-  j_bool(o, "valid", a->pkix.valid);
-  cJSON *errors = j_array(o, "errors");
+static void pkix_json(sd_jw *w, const sd_addr_result *a) {
+  if (!a->pkix_checked) {
+    sd_jw_null(w);
+    return;
+  }
+  sd_jw_object_begin(w);
+  put_bool(w, "valid", a->pkix.valid);
+  open_array(w, "errors");
   for (size_t i = 0; i < a->pkix.error_count; i++) {
-    cJSON *e = cJSON_CreateObject();
-    j_string(e, "code", sd_code_lookup(a->pkix.codes[i])->name);
-    add_str(e, "detail", a->pkix.details[i]);
-    cJSON_AddItemToArray(errors, e);
+    sd_jw_object_begin(w);
+    put_name(w, "code", sd_code_lookup(a->pkix.codes[i])->name);
+    put_text(w, "detail", a->pkix.details[i]);
+    sd_jw_object_end(w);
   }
-  add_str(o, "leaf_subject", a->pkix.leaf_subject);
-  add_str(o, "leaf_sans", a->pkix.leaf_sans);
-  if (a->pkix.leaf_not_after) {
-    char *t = rfc3339(a->pkix.leaf_not_after);
-    add_str(o, "leaf_not_after", t);
-    free(t);
-  }
-  return o;
+  sd_jw_array_end(w);
+  put_text(w, "leaf_subject", a->pkix.leaf_subject);
+  put_text(w, "leaf_sans", a->pkix.leaf_sans);
+  if (a->pkix.leaf_not_after) put_time(w, "leaf_not_after", a->pkix.leaf_not_after);
+  sd_jw_object_end(w);
 }
 
-static cJSON *dane_addr_json(const sd_mx_result *mx, const sd_addr_result *a) {
-  cJSON *o = cJSON_CreateObject();
-  int applies = mx->tlsa_usable > 0 && mx->tlsa_dnssec == SD_DNSSEC_SECURE;
-  j_bool(o, "applies", applies);
-  j_item(o, "valid", a->dane_checked ? cJSON_CreateBool(a->dane.valid) : cJSON_CreateNull());
-  add_str(o, "matched", a->dane_checked ? a->dane.matched : NULL);
+static void dane_addr_json(sd_jw *w, const sd_mx_result *mx, const sd_addr_result *a) {
+  sd_jw_object_begin(w);
+  put_bool(w, "applies", mx->tlsa_usable > 0 && mx->tlsa_dnssec == SD_DNSSEC_SECURE);
+  put_bool_or_null(w, "valid", a->dane_checked ? a->dane.valid != 0 : -1);
+  put_text(w, "matched", a->dane_checked ? a->dane.matched : NULL);
   if (a->dane_checked) {
-    j_number(o, "depth", a->dane.match_depth);
+    put_number(w, "depth", a->dane.match_depth);
     if (!a->dane.valid) {
-      j_string(o, "code", sd_code_lookup(a->dane.code)->name);
-      add_str(o, "detail", a->dane.detail);
-      j_bool(o, "params_wrong", a->dane.params_wrong);
+      put_name(w, "code", sd_code_lookup(a->dane.code)->name);
+      put_text(w, "detail", a->dane.detail);
+      put_bool(w, "params_wrong", a->dane.params_wrong);
     }
   }
-  return o;
+  sd_jw_object_end(w);
 }
 
-static cJSON *chain_json(const sd_chain *chain, int pem) {
-  cJSON *arr = cJSON_CreateArray();
-  char **hashes = sd_chain_sha256(chain);
-  for (size_t i = 0; hashes && i < chain->count; i++) {
-    cJSON_AddItemToArray(arr, cJSON_CreateString(hashes[i] ? hashes[i] : ""));
-    free(hashes[i]);
+/* SHA-256 of each certificate as served (the DER bytes, unparsed). */
+static void chain_json(sd_jw *w, const sd_chain *chain) {
+  char hex[2 * SHA256_DIGEST_LENGTH + 1];
+  sd_jw_array_begin(w);
+  for (size_t i = 0; i < chain->count; i++) {
+    sha256_hex(chain->certs[i].der, chain->certs[i].len, hex);
+    sd_jw_string(w, hex);
   }
-  free(hashes);
-  (void)pem;
-  return arr;
+  sd_jw_array_end(w);
 }
 
-static cJSON *address_json(const sd_mx_result *mx, const sd_addr_result *a, const sd_json_options *opt) {
-  cJSON *o = cJSON_CreateObject();
-  add_str(o, "ip", a->ip);
-  j_string(o, "dnssec", sd_dnssec_name(a->dnssec));
-  int starttls = !a->probed ? -1 : a->probe.starttls_offered;
-  j_item(o, "starttls", bool_or_null(starttls));
-  j_item(o, "smtp", a->probed ? smtp_json(&a->probe) : cJSON_CreateNull());
-  j_item(o, "pkix", pkix_json(a));
-  j_item(o, "dane", dane_addr_json(mx, a));
-  j_item(o, "chain_sha256", chain_json(&a->probe.chain, opt && opt->include_pem));
+static void address_json(sd_jw *w, const sd_mx_result *mx, const sd_addr_result *a, const sd_json_options *opt) {
+  sd_jw_object_begin(w);
+  put_text(w, "ip", a->ip);
+  put_name(w, "dnssec", sd_dnssec_name(a->dnssec));
+  put_bool_or_null(w, "starttls", !a->probed ? -1 : a->probe.starttls_offered);
+  sd_jw_key(w, "smtp");
+  if (a->probed)
+    smtp_json(w, &a->probe);
+  else
+    sd_jw_null(w);
+  sd_jw_key(w, "pkix");
+  pkix_json(w, a);
+  sd_jw_key(w, "dane");
+  dane_addr_json(w, mx, a);
+  sd_jw_key(w, "chain_sha256");
+  chain_json(w, &a->probe.chain);
   if (opt && opt->include_pem && a->probe.chain.count) {
     char *pem = sd_chain_pem(&a->probe.chain);
-    add_str(o, "chain_pem", pem);
+    put_text(w, "chain_pem", pem);
     free(pem);
   }
-  return o;
+  sd_jw_object_end(w);
 }
 
-static cJSON *tlsa_json(const sd_mx_result *mx) {
-  if (!mx->tlsa_queried) return cJSON_CreateNull();
-  cJSON *o = cJSON_CreateObject();
-  add_str(o, "base", mx->tlsa_base);
-  j_string(o, "lookup", sd_lookup_name(mx->tlsa_lookup));
-  j_string(o, "dnssec", sd_dnssec_name(mx->tlsa_dnssec));
-  cJSON *records = j_array(o, "records");
-  cJSON *status = j_array(o, "record_status");
+static void tlsa_json(sd_jw *w, const sd_mx_result *mx) {
+  if (!mx->tlsa_queried) {
+    sd_jw_null(w);
+    return;
+  }
+  sd_jw_object_begin(w);
+  put_text(w, "base", mx->tlsa_base);
+  put_name(w, "lookup", sd_lookup_name(mx->tlsa_lookup));
+  put_name(w, "dnssec", sd_dnssec_name(mx->tlsa_dnssec));
+  open_array(w, "records");
   for (size_t i = 0; i < mx->tlsa_count; i++) {
     char *text = sd_tlsa_format(&mx->tlsa[i]);
-    cJSON_AddItemToArray(records, cJSON_CreateString(text ? text : ""));
-    cJSON_AddItemToArray(status, cJSON_CreateString(sd_tlsa_usability_name(mx->tlsa_status[i])));
+    sd_jw_string(w, text ? text : "");
     free(text);
   }
-  j_number(o, "usable", (double)mx->tlsa_usable);
-  return o;
-}
-
-static cJSON *mx_json(const sd_mx_result *mx, const sd_json_options *opt) {
-  cJSON *o = cJSON_CreateObject();
-  add_str(o, "host", mx->host);
-  j_number(o, "preference", mx->preference);
-  j_item(o, "sts_match", bool_or_null(mx->sts_match));
-  j_item(o, "sts_mismatch", mx->sts_match == 0 ? cJSON_CreateString(sd_sts_mismatch_name(mx->mismatch.kind)) : cJSON_CreateNull());
-  if (mx->sts_match == 0)
-    j_bool(o, "sts_lists_policy_host", mx->mismatch.policy_lists_policy_host);
-  add_str(o, "cname", mx->cname_target);
-  j_string(o, "address_lookup", sd_lookup_name(mx->addr_lookup));
-  j_string(o, "address_dnssec", sd_dnssec_name(mx->addr_dnssec));
-  cJSON *addrs = j_array(o, "addresses");
-  for (size_t i = 0; i < mx->addr_count; i++) cJSON_AddItemToArray(addrs, address_json(mx, &mx->addrs[i], opt));
-  j_item(o, "tlsa", tlsa_json(mx));
-  j_string(o, "dane", sd_mx_dane_name(mx->dane));
-  return o;
-}
-
-/* ---- MTA-STS, TLSRPT ------------------------------------------------------ */
-
-static cJSON *txt_array(char *const *txts, const size_t *lens, size_t n) {
-  cJSON *arr = cJSON_CreateArray();
-  for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(arr, sd_json_remote_string(txts[i], lens[i], 4096));
-  return arr;
-}
-
-static cJSON *policy_json(const sd_domain_result *r) {
-  if (!r->policy_fetched) return cJSON_CreateNull();
-  const sd_fetch_result *f = &r->fetch;
-  cJSON *o = cJSON_CreateObject();
-  add_str(o, "url", f->url);
-  j_number(o, "http_status", (double)f->http_status);
-  j_string(o, "fetch", sd_fetch_error_name(f->error));
-  add_str(o, "fetch_detail", f->detail);
-  add_str(o, "content_type", f->content_type);
-  add_str(o, "location", f->location);
-  add_str(o, "primary_ip", f->primary_ip);
-  j_item(o, "headers", f->headers ? sd_json_remote_string(f->headers, strlen(f->headers), 16384) : cJSON_CreateNull());
-  j_item(o, "mode", r->policy.mode ? cJSON_CreateString(sd_sts_mode_name(r->policy.mode)) : cJSON_CreateNull());
-  j_item(o, "max_age", r->policy.max_age >= 0 && f->error == SD_FETCH_OK ? cJSON_CreateNumber((double)r->policy.max_age) : cJSON_CreateNull());
-  cJSON *mx = j_array(o, "mx");
-  for (size_t i = 0; i < r->policy.mx_count; i++) cJSON_AddItemToArray(mx, str_or_null(r->policy.mx[i]));
-  j_bool(o, "valid", r->policy.valid);
-  j_item(o, "raw", f->body ? sd_json_remote_string(f->body, f->body_len, 65536) : cJSON_CreateNull());
-  if (f->body) {
-    char *h = sha256_hex(f->body, f->body_len);
-    add_str(o, "sha256", h);
-    free(h);
+  sd_jw_array_end(w);
+  open_array(w, "record_status");
+  for (size_t i = 0; i < mx->tlsa_count; i++) {
+    const char *status = sd_tlsa_usability_name(mx->tlsa_status[i]);
+    if (status) sd_jw_string(w, status); /* as put_name: left out, never null */
   }
-  return o;
+  sd_jw_array_end(w);
+  put_number(w, "usable", (double)mx->tlsa_usable);
+  sd_jw_object_end(w);
 }
 
-static cJSON *mtasts_json(const sd_domain_result *r) {
-  cJSON *o = cJSON_CreateObject();
-  j_string(o, "status", sd_sts_status_name(r->sts_status));
-  j_string(o, "lookup", sd_lookup_name(r->sts_txt_lookup));
-  j_item(o, "txt", txt_array(r->sts_txts, r->sts_txt_lens, r->sts_txt_count));
-  add_str(o, "record_cname", r->sts_txt_cname);
-  add_str(o, "policy_host_cname", r->policy_host_cname);
-  if (r->sts_record.raw || r->sts_record.candidates) {
-    cJSON *rec = cJSON_CreateObject();
-    add_str(rec, "raw", r->sts_record.raw);
-    j_item(rec, "id", r->sts_record.status == SD_STS_RECORD_VALID ? cJSON_CreateString(r->sts_record.id) : cJSON_CreateNull());
-    j_string(rec, "dnssec", sd_dnssec_name(r->sts_txt_dnssec));
-    j_bool(rec, "valid", r->sts_record.status == SD_STS_RECORD_VALID);
-    j_item(o, "record", rec);
+static void mx_json(sd_jw *w, const sd_mx_result *mx, const sd_json_options *opt) {
+  sd_jw_object_begin(w);
+  put_text(w, "host", mx->host);
+  put_number(w, "preference", mx->preference);
+  put_bool_or_null(w, "sts_match", mx->sts_match);
+  if (mx->sts_match == 0) {
+    put_name(w, "sts_mismatch", sd_sts_mismatch_name(mx->mismatch.kind));
+    put_bool(w, "sts_lists_policy_host", mx->mismatch.policy_lists_policy_host);
   } else {
-    j_null(o, "record");
+    put_null(w, "sts_mismatch");
   }
-  j_item(o, "policy", policy_json(r));
-  return o;
+  put_text(w, "cname", mx->cname_target);
+  put_name(w, "address_lookup", sd_lookup_name(mx->addr_lookup));
+  put_name(w, "address_dnssec", sd_dnssec_name(mx->addr_dnssec));
+  open_array(w, "addresses");
+  for (size_t i = 0; i < mx->addr_count; i++) address_json(w, mx, &mx->addrs[i], opt);
+  sd_jw_array_end(w);
+  sd_jw_key(w, "tlsa");
+  tlsa_json(w, mx);
+  put_name(w, "dane", sd_mx_dane_name(mx->dane));
+  sd_jw_object_end(w);
+}
+
+/* ---- MTA-STS, TLSRPT ---------------------------------------------------------------------- */
+
+static void txt_array(sd_jw *w, const char *key, char *const *txts, const size_t *lens, size_t n) {
+  open_array(w, key);
+  for (size_t i = 0; i < n; i++) sd_jw_utf8(w, txts[i], txts[i] && lens[i] > 4096 ? 4096 : lens[i]);
+  sd_jw_array_end(w);
+}
+
+static void policy_json(sd_jw *w, const sd_domain_result *r) {
+  if (!r->policy_fetched) {
+    sd_jw_null(w);
+    return;
+  }
+  const sd_fetch_result *f = &r->fetch;
+  sd_jw_object_begin(w);
+  put_text(w, "url", f->url);
+  put_number(w, "http_status", (double)f->http_status);
+  put_name(w, "fetch", sd_fetch_error_name(f->error));
+  put_text(w, "fetch_detail", f->detail);
+  put_text(w, "content_type", f->content_type);
+  put_text(w, "location", f->location);
+  put_text(w, "primary_ip", f->primary_ip);
+  put_remote(w, "headers", f->headers, f->headers ? strnlen(f->headers, 16384) : 0, 16384);
+  if (r->policy.mode)
+    put_name(w, "mode", sd_sts_mode_name(r->policy.mode));
+  else
+    put_null(w, "mode");
+  if (r->policy.max_age >= 0 && f->error == SD_FETCH_OK)
+    put_number(w, "max_age", (double)r->policy.max_age);
+  else
+    put_null(w, "max_age");
+  open_array(w, "mx");
+  for (size_t i = 0; i < r->policy.mx_count; i++) text_value(w, r->policy.mx[i]);
+  sd_jw_array_end(w);
+  put_bool(w, "valid", r->policy.valid);
+  put_remote(w, "raw", f->body, f->body_len, 65536);
+  if (f->body) {
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
+    sha256_hex(f->body, f->body_len, hex);
+    put_name(w, "sha256", hex);
+  }
+  sd_jw_object_end(w);
+}
+
+static void sts_record_json(sd_jw *w, const sd_domain_result *r) {
+  if (!r->sts_record.raw && !r->sts_record.candidates) {
+    sd_jw_null(w);
+    return;
+  }
+  sd_jw_object_begin(w);
+  put_text(w, "raw", r->sts_record.raw);
+  if (r->sts_record.status == SD_STS_RECORD_VALID)
+    put_name(w, "id", r->sts_record.id);
+  else
+    put_null(w, "id");
+  put_name(w, "dnssec", sd_dnssec_name(r->sts_txt_dnssec));
+  put_bool(w, "valid", r->sts_record.status == SD_STS_RECORD_VALID);
+  sd_jw_object_end(w);
+}
+
+static void mtasts_json(sd_jw *w, const sd_domain_result *r) {
+  sd_jw_object_begin(w);
+  put_name(w, "status", sd_sts_status_name(r->sts_status));
+  put_name(w, "lookup", sd_lookup_name(r->sts_txt_lookup));
+  txt_array(w, "txt", r->sts_txts, r->sts_txt_lens, r->sts_txt_count);
+  put_text(w, "record_cname", r->sts_txt_cname);
+  put_text(w, "policy_host_cname", r->policy_host_cname);
+  sd_jw_key(w, "record");
+  sts_record_json(w, r);
+  sd_jw_key(w, "policy");
+  policy_json(w, r);
+  sd_jw_object_end(w);
 }
 
 static const char *tlsrpt_status_name(const sd_domain_result *r) {
@@ -283,79 +322,104 @@ static const char *tlsrpt_status_name(const sd_domain_result *r) {
   }
 }
 
-static cJSON *tlsrpt_json(const sd_domain_result *r) {
-  cJSON *o = cJSON_CreateObject();
-  j_string(o, "status", tlsrpt_status_name(r));
-  add_str(o, "raw", r->tlsrpt.raw);
-  cJSON *rua = j_array(o, "rua");
-  for (size_t i = 0; i < r->tlsrpt.rua_count; i++) cJSON_AddItemToArray(rua, str_or_null(r->tlsrpt.rua[i]));
-  j_item(o, "txt", txt_array(r->tlsrpt_txts, r->tlsrpt_txt_lens, r->tlsrpt_txt_count));
-  return o;
+static void tlsrpt_json(sd_jw *w, const sd_domain_result *r) {
+  sd_jw_object_begin(w);
+  put_name(w, "status", tlsrpt_status_name(r));
+  put_text(w, "raw", r->tlsrpt.raw);
+  open_array(w, "rua");
+  for (size_t i = 0; i < r->tlsrpt.rua_count; i++) text_value(w, r->tlsrpt.rua[i]);
+  sd_jw_array_end(w);
+  txt_array(w, "txt", r->tlsrpt_txts, r->tlsrpt_txt_lens, r->tlsrpt_txt_count);
+  sd_jw_object_end(w);
 }
 
-/* ---- verdict and findings ---------------------------------------------------- */
+/* ---- verdict and findings ----------------------------------------------------------------- */
 
-static cJSON *verdict_json(const sd_domain_result *r) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON *profiles = j_object(o, "profiles");
+static void verdict_json(sd_jw *w, const sd_domain_result *r) {
+  sd_jw_object_begin(w);
+  open_object(w, "profiles");
   for (int p = 0; p < SD_PROFILE__COUNT; p++)
-    j_string(profiles, sd_profile_name((sd_profile)p), sd_outcome_name(r->profiles[p]));
-  j_string(o, "protected_by", sd_protected_by_name(r->protected_by));
-  cJSON *conflicts = j_array(o, "conflicts");
+    put_name(w, sd_profile_name((sd_profile)p), sd_outcome_name(r->profiles[p]));
+  sd_jw_object_end(w);
+  put_name(w, "protected_by", sd_protected_by_name(r->protected_by));
+  open_array(w, "conflicts");
   for (size_t i = 0; i < r->conflict_count; i++) {
-    cJSON *c = cJSON_CreateObject();
-    j_string(c, "code", r->conflicts[i].code);
-    add_str(c, "detail", r->conflicts[i].detail);
-    cJSON_AddItemToArray(conflicts, c);
+    sd_jw_object_begin(w);
+    put_name(w, "code", r->conflicts[i].code);
+    put_text(w, "detail", r->conflicts[i].detail);
+    sd_jw_object_end(w);
   }
-  add_str(o, "unknown_reason", r->unknown_reason);
-  return o;
+  sd_jw_array_end(w);
+  put_text(w, "unknown_reason", r->unknown_reason);
+  sd_jw_object_end(w);
 }
 
-static cJSON *findings_json(const sd_findings *f) {
-  cJSON *arr = cJSON_CreateArray();
+static void findings_json(sd_jw *w, const sd_findings *f) {
+  sd_jw_array_begin(w);
   for (size_t i = 0; i < f->count; i++) {
     const sd_code_info *info = sd_code_lookup(f->items[i].code);
-    cJSON *o = cJSON_CreateObject();
-    j_string(o, "code", info->name);
-    j_string(o, "severity", sd_severity_name(info->severity));
-    j_item(o, "tlsrpt", info->tlsrpt ? cJSON_CreateString(info->tlsrpt) : cJSON_CreateNull());
-    add_str(o, "where", f->items[i].where);
-    add_str(o, "detail", f->items[i].detail);
-    add_str(o, "remedy", f->items[i].remedy);
-    cJSON_AddItemToArray(arr, o);
+    sd_jw_object_begin(w);
+    put_name(w, "code", info->name);
+    put_name(w, "severity", sd_severity_name(info->severity));
+    if (info->tlsrpt)
+      put_name(w, "tlsrpt", info->tlsrpt);
+    else
+      put_null(w, "tlsrpt");
+    put_text(w, "where", f->items[i].where);
+    put_text(w, "detail", f->items[i].detail);
+    put_text(w, "remedy", f->items[i].remedy);
+    sd_jw_object_end(w);
   }
-  return arr;
+  sd_jw_array_end(w);
 }
 
-cJSON *sd_result_to_json(const sd_domain_result *r, const sd_json_options *opt) {
-  cJSON *o = cJSON_CreateObject();
-  add_str(o, "domain", r->domain);
-  if (r->input) add_str(o, "input", r->input);
-  char *t = rfc3339(r->scanned_at);
-  add_str(o, "scanned_at", t);
-  free(t);
-  j_string(o, "stsdane_version", STSDANE_VERSION);
-  j_string(o, "mx_lookup", sd_lookup_name(r->mx_lookup));
-  j_string(o, "mx_dnssec", sd_dnssec_name(r->mx_dnssec));
-  j_bool(o, "null_mx", r->null_mx);
-  j_bool(o, "implicit_mx", r->implicit_mx);
-  j_bool(o, "dnskey_without_ds", r->dnskey_without_ds);
-  cJSON *mx = j_array(o, "mx");
-  for (size_t i = 0; i < r->mx_count; i++) cJSON_AddItemToArray(mx, mx_json(&r->mx[i], opt));
-  j_item(o, "mtasts", mtasts_json(r));
-  j_item(o, "tlsrpt", tlsrpt_json(r));
-  cJSON *dane = j_object(o, "dane");
-  j_string(dane, "status", sd_dane_status_name(r->dane_status));
-  j_item(o, "verdict", verdict_json(r));
-  j_item(o, "findings", findings_json(&r->findings));
-  return o;
+void sd_result_json_members(sd_jw *w, const sd_domain_result *r, const sd_json_options *opt) {
+  put_text(w, "domain", r->domain);
+  if (r->input) put_text(w, "input", r->input);
+  put_time(w, "scanned_at", r->scanned_at);
+  put_name(w, "stsdane_version", STSDANE_VERSION);
+  put_name(w, "mx_lookup", sd_lookup_name(r->mx_lookup));
+  put_name(w, "mx_dnssec", sd_dnssec_name(r->mx_dnssec));
+  put_bool(w, "null_mx", r->null_mx);
+  put_bool(w, "implicit_mx", r->implicit_mx);
+  put_bool(w, "dnskey_without_ds", r->dnskey_without_ds);
+  open_array(w, "mx");
+  for (size_t i = 0; i < r->mx_count; i++) mx_json(w, &r->mx[i], opt);
+  sd_jw_array_end(w);
+  sd_jw_key(w, "mtasts");
+  mtasts_json(w, r);
+  sd_jw_key(w, "tlsrpt");
+  tlsrpt_json(w, r);
+  open_object(w, "dane");
+  put_name(w, "status", sd_dane_status_name(r->dane_status));
+  sd_jw_object_end(w);
+  sd_jw_key(w, "verdict");
+  verdict_json(w, r);
+  sd_jw_key(w, "findings");
+  findings_json(w, &r->findings);
 }
 
 char *sd_result_to_json_line(const sd_domain_result *r, const sd_json_options *opt) {
-  cJSON *o = sd_result_to_json(r, opt);
-  /* A row is a few kB: one buffer of that size spares cJSON's regrowing. */
-  char *text = o ? cJSON_PrintBuffered(o, 4096, 0) : NULL;
-  cJSON_Delete(o);
-  return text;
+  sd_jw w;
+  sd_jw_init(&w, SD_RESULT_JSON_ROW_CAP);
+  sd_jw_object_begin(&w);
+  sd_result_json_members(&w, r, opt);
+  sd_jw_object_end(&w);
+  return sd_jw_finish(&w);
+}
+
+cJSON *sd_json_remote_string(const char *data, size_t len, size_t max) {
+  if (!data) return cJSON_CreateNull();
+  if (len > max) len = max;
+  sd_buf b = {0};
+  const unsigned char *s = (const unsigned char *)data;
+  for (size_t i = 0; i < len;) {
+    size_t n = sd_utf8_sequence(s + i, len - i);
+    sd_buf_append(&b, n ? (const void *)(s + i) : "\xEF\xBF\xBD", n ? n : 3);
+    i += n ? n : 1;
+  }
+  char *text = sd_buf_take(&b);
+  cJSON *j = cJSON_CreateString(text ? text : "");
+  free(text);
+  return j;
 }

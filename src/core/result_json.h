@@ -5,16 +5,24 @@
 #include <cjson/cJSON.h>
 
 #include "core/result.h"
+#include "util/json_writer.h"
 
 typedef struct sd_json_options {
   int include_pem; /* certificate chains as PEM, not only SHA-256 */
 } sd_json_options;
 
-cJSON *sd_result_to_json(const sd_domain_result *r, const sd_json_options *options);
-/* One line of JSON (no newline); caller frees. */
+/* Bytes a row's buffer starts with: a row is a few kB, and most need no
+ * regrowing. */
+#define SD_RESULT_JSON_ROW_CAP 4096
+
+/* The members of the result's object, written into the object w has open:
+ * a caller puts its own members first (the scan's "line" and "rank"). */
+void sd_result_json_members(sd_jw *w, const sd_domain_result *r, const sd_json_options *options);
+/* One line of JSON (no newline); caller frees; NULL when memory ran out. */
 char *sd_result_to_json_line(const sd_domain_result *r, const sd_json_options *options);
-/* Remote bytes as a JSON-safe string: valid UTF-8 kept, every other byte
- * (and NUL) replaced by U+FFFD, bounded to max bytes of input. */
+/* Remote bytes as a JSON-safe cJSON string, as the rows write them: valid
+ * UTF-8 kept, every other byte (and NUL) replaced by U+FFFD, bounded to max
+ * bytes of input. */
 cJSON *sd_json_remote_string(const char *data, size_t len, size_t max);
 
 #endif
