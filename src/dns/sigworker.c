@@ -1,9 +1,11 @@
 #include "dns/sigworker.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -63,8 +65,24 @@ static void free_list(sd_sigjob *j) {
 
 /* ---- the worker thread ------------------------------------------------------------------ */
 
+/* How much nicer than the rest of the process the worker runs. The loop's
+ * work is latency: every reply it reads sooner lets more queries go out,
+ * and on a machine whose cores are all busy (the 2-core benchmark runs the
+ * resolver too) a worker at equal priority preempted the loop thousands of
+ * times per second. Signatures wait a little instead; the loop never does.
+ * (bench/scan: 5% faster DNS-only scans, a third of the involuntary
+ * context switches.) */
+#define SD_SIGWORKER_NICE 10
+
+static void lower_priority(void) {
+  errno = 0;
+  int nice_now = getpriority(PRIO_PROCESS, (id_t)gettid());
+  if (errno == 0) setpriority(PRIO_PROCESS, (id_t)gettid(), nice_now + SD_SIGWORKER_NICE); /* Linux: per thread */
+}
+
 static void *work(void *arg) {
   sd_sigworker *w = arg;
+  lower_priority();
   sd_sigcrypto crypto;
   int have_crypto = sd_sigcrypto_init(&crypto) == 0;
   pthread_mutex_lock(&w->lock);
