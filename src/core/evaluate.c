@@ -365,7 +365,7 @@ static void on_fetch(const sd_fetch_result *res, void *arg) {
 typedef struct policy_step {
   eval *ev;
   char *host;
-  int answers;                       /* A and AAAA answered so far */
+  int answers;                       /* A and AAAA answered so far (AAAA not asked: counted) */
   char *addrs[SD_POLICY_HOST_ADDRS];
   size_t count;
   sd_lookup lookups[2];              /* A, AAAA */
@@ -432,10 +432,13 @@ static void lookup_policy_host(eval *ev) {
     return;
   }
   p->ev = ev;
-  /* One step object serves both lookups; the second answer frees it. */
-  ev->pending += 2;
+  /* One step object serves both lookups; the second answer frees it.
+   * Without HTTPS only A is asked, for the CNAME: nothing will connect. */
+  int want_aaaa = !ev->engine->options.no_https;
+  p->answers = want_aaaa ? 0 : 1;
+  ev->pending += want_aaaa ? 2 : 1;
   int a4 = sd_dns_query(ev->engine->dns, p->host, SD_RR_A, on_policy_host, p);
-  int a6 = sd_dns_query(ev->engine->dns, p->host, SD_RR_AAAA, on_policy_host, p);
+  int a6 = want_aaaa ? sd_dns_query(ev->engine->dns, p->host, SD_RR_AAAA, on_policy_host, p) : 0;
   if (a4 != 0 || a6 != 0) {
     /* Could not start a lookup: account for it as an error answer. */
     char why[] = "the lookup could not be started";
