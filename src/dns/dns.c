@@ -29,6 +29,10 @@ struct sd_dns {
   sd_sigcheck *sigcheck;        /* the fast path's signature checks and their cache */
   sd_wire_msg reply;            /* the fast-path reply being judged */
   struct fast_wait *waits;      /* replies (or leftovers) waiting for the signature worker */
+  /* Answers already known (cache hits), delivered at the next turn of the
+   * loop: one event for all of them instead of one event each. */
+  sd_dns_waiter *ready_head, *ready_tail;
+  struct event *ready_ev;
   sd_zone_table zones;
   sd_dns_cache cache;
   FILE *query_log;
@@ -201,6 +205,7 @@ static int configure_context(sd_dns *dns, const sd_dns_options *o, char *err, si
 #define SD_DNS_ZONES_KEPT 16384
 
 static void on_signatures_checked(void *ctx, void *waiter, int valid);
+static void on_cached_answers(evutil_socket_t fd, short what, void *arg);
 
 /* The stub fast path (fastpath.h): own sockets, own validation with zone
  * keys getdns validated. Without it (recursive mode, or it could not start)
@@ -249,8 +254,8 @@ sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *o, char *err, 
   /* Validate ourselves (getdns then sets CD on stub queries) and keep bogus
    * answers with their data instead of dropping them. */
   getdns_dict_set_int(dns->extensions, "dnssec_return_all_statuses", GETDNS_EXTENSION_TRUE);
-  /* Recursive mode validates in libunbound, which caches keys itself. */
-  if (configure_context(dns, o, err, err_len) != 0 ||
+  dns->ready_ev = event_new(base, -1, 0, on_cached_answers, dns);
+  if (!dns->ready_ev || configure_context(dns, o, err, err_len) != 0 ||
       sd_dns_cache_init(&dns->cache, o->cache_entries ? o->cache_entries : SD_DNS_CACHE_DEFAULT) != 0 ||
       sd_zone_table_init(&dns->zones, SD_DNS_ZONES_KEPT) != 0) {
     sd_dns_free(dns);
@@ -711,12 +716,34 @@ static void on_zone_answer(getdns_context *ctx, getdns_callback_type_t type, get
   }
 }
 
-/* A cache hit must still be delivered from the loop, never re-entrantly. */
-static void on_cached_answer(evutil_socket_t fd, short what, void *arg) {
-  sd_dns_waiter *w = arg;
-  w->cb(&w->entry->answer, w->arg);
-  sd_dns_cache_release(w->entry);
-  free(w);
+/* Cache hits must still be delivered from the loop, never re-entrantly:
+ * those queued until now go; callbacks that query again queue for the next
+ * turn. */
+static void on_cached_answers(evutil_socket_t fd, short what, void *arg) {
+  sd_dns *dns = arg;
+  sd_dns_waiter *w = dns->ready_head;
+  dns->ready_head = dns->ready_tail = NULL;
+  while (w) {
+    sd_dns_waiter *next = w->next;
+    w->cb(&w->entry->answer, w->arg);
+    sd_dns_cache_release(w->entry);
+    free(w);
+    w = next;
+  }
+}
+
+static int queue_cached_answer(sd_dns *dns, sd_dns_waiter *w) {
+  if (!dns->ready_head) {
+    const struct timeval now = {0, 0};
+    if (event_add(dns->ready_ev, &now) != 0) return -1;
+  }
+  w->next = NULL;
+  if (dns->ready_tail)
+    dns->ready_tail->next = w;
+  else
+    dns->ready_head = w;
+  dns->ready_tail = w;
+  return 0;
 }
 
 static int start_stub_lookup(sd_dns *dns, sd_dns_cache_entry *e) {
@@ -786,8 +813,7 @@ int sd_dns_query(sd_dns *dns, const char *name, uint16_t type, sd_dns_cb cb, voi
   }
   w->entry = e;
   sd_dns_cache_hold(e);
-  const struct timeval now = {0, 0};
-  if (event_base_once(dns->base, -1, EV_TIMEOUT, on_cached_answer, w, &now) != 0) {
+  if (queue_cached_answer(dns, w) != 0) {
     sd_dns_cache_release(e);
     free(w);
     return -1;
@@ -809,6 +835,12 @@ void sd_dns_free(sd_dns *dns) {
   if (dns->extensions) getdns_dict_destroy(dns->extensions);
   sd_sigcheck_free(dns->sigcheck); /* joins the worker; no callbacks after this */
   while (dns->waits) free_wait(dns, dns->waits);
+  for (sd_dns_waiter *w = dns->ready_head, *next; w; w = next) { /* never delivered */
+    next = w->next;
+    sd_dns_cache_release(w->entry);
+    free(w);
+  }
+  if (dns->ready_ev) event_free(dns->ready_ev);
   sd_zone_table_destroy(&dns->zones);
   sd_dns_cache_destroy(&dns->cache);
   free(dns);
