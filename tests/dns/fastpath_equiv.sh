@@ -66,15 +66,7 @@ fi
 pop="${2-}"
 work="$(mktemp -d /tmp/stsdane-fastpath-equiv-in.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-summary() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit
-}
+. "$repo/tests/lib/tally.sh"
 
 catalogue="${STSDANE_CATALOGUE:-$repo/../shared/scenarios/catalogue.json}"
 if ! python3 -c 'import json, sys; print("\n".join(s["domain"] for s in json.load(open(sys.argv[1]))["scenarios"]))' \

@@ -10,18 +10,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 stsdane="$(realpath "${1:-$repo/build/stsdane}" 2>/dev/null || echo "${1:-$repo/build/stsdane}")"
 hostile_json="$repo/tests/testbed/hostile.json"
-passed=0
-failed=0
-
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-
-# summary: the closing line, and the exit status (1 when a check failed).
-summary() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit
-}
+. "$repo/tests/lib/tally.sh"
 
 # in_testbed SCRIPT ARGS...: exec through tests/testbed/run unless inside.
 in_testbed() {

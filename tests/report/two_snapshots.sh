@@ -36,10 +36,7 @@ fi
 work="$(mktemp -d /tmp/stsdane-two-snapshots.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 printf '%s\n' $domains >"$work/list.txt"
-passed=0
-failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+. "$repo/tests/lib/tally.sh"
 
 # scan_snapshot N EXTRA: one testbed run (its own build of the definitions), one scan.
 scan_snapshot() {
@@ -187,5 +184,4 @@ if [ "$failed" -gt 0 ]; then
   echo "--- diff (text) ---"
   cat "$work/diff.txt"
 fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -14,11 +14,7 @@ stsdane="$(realpath "${1:-$repo/build/stsdane}")"
 check_py="$here/check_rows.py"
 work="$(mktemp -d /tmp/stsdane-scan-test.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+. "$repo/tests/lib/tally.sh"
 # expect NAME COMMAND...: the command (a check) must succeed.
 expect() {
   local name="$1"
@@ -152,5 +148,4 @@ expect "CSV: one row per data line, with its rank" python3 "$check_py" csv "$wor
 for d in $domains; do "$stsdane" check --json "$d" 2>/dev/null; done >"$work/check.jsonl"
 expect "scan gives the same verdicts as check" python3 "$check_py" same-verdicts "$work/check.jsonl" "$work/e.jsonl"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "dns/nsec.h"
+#include "dns_msgbuf.h"
 
 enum {
   T_A = 1, T_NS = 2, T_CNAME = 5, T_SOA = 6, T_MX = 15, T_TXT = 16, T_AAAA = 28, T_DNAME = 39, T_DS = 43,
@@ -42,38 +43,6 @@ static const nsec_spec Z = {"z.example.org", "example.org", {T_A, T_RRSIG, T_NSE
 static const nsec_spec A_TO_ZB = {"a.example.org", "z.b.example.org", {T_A, T_RRSIG, T_NSEC}};
 
 /* ---- wire messages ------------------------------------------------------------ */
-
-typedef struct msgbuf {
-  uint8_t b[4096];
-  size_t n;
-} msgbuf;
-
-static void put8(msgbuf *m, uint8_t v) {
-  assert_true(m->n < sizeof(m->b));
-  m->b[m->n++] = v;
-}
-
-static void put16(msgbuf *m, uint16_t v) {
-  put8(m, (uint8_t)(v >> 8));
-  put8(m, (uint8_t)v);
-}
-
-static void put_bytes(msgbuf *m, const void *p, size_t len) {
-  assert_true(m->n + len <= sizeof(m->b));
-  memcpy(m->b + m->n, p, len);
-  m->n += len;
-}
-
-static void put_name(msgbuf *m, const char *text) {
-  while (*text) {
-    const char *dot = strchr(text, '.');
-    size_t len = dot ? (size_t)(dot - text) : strlen(text);
-    put8(m, (uint8_t)len);
-    put_bytes(m, text, len);
-    text += len + (dot ? 1 : 0);
-  }
-  put8(m, 0);
-}
 
 /* The type bit maps field (RFC 4034 §4.1.2): a window per high byte, each as
  * long as its highest type needs. */

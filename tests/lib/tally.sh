@@ -1,0 +1,14 @@
+# The checks of a shell test: `ok TEXT` and `fail TEXT` print one line each
+# and count; `summary` prints the closing "N passed, M failed" line that
+# scripts/test-summary adds up, and exits 1 when a check failed. Source it.
+passed=0
+failed=0
+
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+
+summary() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit
+}
