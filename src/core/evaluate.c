@@ -247,6 +247,26 @@ static void on_address(const sd_dns_answer *a, void *arg) {
   step_done(ev);
 }
 
+/* Starts the A lookup of name, and the AAAA lookup when want_aaaa, both
+ * answered to cb with the same ctx, and counts them as pending steps. A
+ * lookup that cannot even start is answered at once as an error, so cb runs
+ * once per lookup whatever happens (the last answer may free ctx, and name
+ * with it). */
+static void query_addresses(eval *ev, const char *name, int want_aaaa, sd_dns_cb cb, void *ctx) {
+  const uint16_t types[2] = {SD_RR_A, SD_RR_AAAA};
+  int count = want_aaaa ? 2 : 1, failed[2] = {0, 0};
+  ev->pending += count;
+  for (int i = 0; i < count; i++) failed[i] = sd_dns_query(ev->engine->dns, name, types[i], cb, ctx) != 0;
+  char why[] = "the lookup could not be started";
+  sd_dns_answer error = {.qname = (char *)name, .lookup = SD_LOOKUP_ERROR, .dnssec = SD_DNSSEC_INDETERMINATE,
+                         .error = why};
+  for (int i = 0; i < count; i++) {
+    if (!failed[i]) continue;
+    error.qtype = types[i];
+    cb(&error, ctx);
+  }
+}
+
 static void lookup_host(eval *ev, size_t i) {
   sd_mx_result *mx = &ev->r->mx[i];
   if (mx->is_ip_literal) {
@@ -261,15 +281,7 @@ static void lookup_host(eval *ev, size_t i) {
   mx_step *s = new_step(ev, i);
   if (!s) return;
   /* One step object serves both lookups; the second answer frees it. */
-  ev->pending += 2;
-  int a4 = sd_dns_query(ev->engine->dns, mx->host, SD_RR_A, on_address, s);
-  int a6 = sd_dns_query(ev->engine->dns, mx->host, SD_RR_AAAA, on_address, s);
-  if (a4 != 0 || a6 != 0) {
-    /* Could not start a lookup: account for it as an error answer. */
-    sd_dns_answer failed = {.qname = mx->host, .lookup = SD_LOOKUP_ERROR, .dnssec = SD_DNSSEC_INDETERMINATE};
-    if (a4 != 0) { failed.qtype = SD_RR_A; on_address(&failed, s); }
-    if (a6 != 0) { failed.qtype = SD_RR_AAAA; on_address(&failed, s); }
-  }
+  query_addresses(ev, mx->host, 1, on_address, s);
 }
 
 /* ---- MX ---------------------------------------------------------------------- */
@@ -436,24 +448,7 @@ static void lookup_policy_host(eval *ev) {
    * Without HTTPS only A is asked, for the CNAME: nothing will connect. */
   int want_aaaa = !ev->engine->options.no_https;
   p->answers = want_aaaa ? 0 : 1;
-  ev->pending += want_aaaa ? 2 : 1;
-  int a4 = sd_dns_query(ev->engine->dns, p->host, SD_RR_A, on_policy_host, p);
-  int a6 = want_aaaa ? sd_dns_query(ev->engine->dns, p->host, SD_RR_AAAA, on_policy_host, p) : 0;
-  if (a4 != 0 || a6 != 0) {
-    /* Could not start a lookup: account for it as an error answer. */
-    char why[] = "the lookup could not be started";
-    sd_dns_answer failed = {.qname = p->host, .lookup = SD_LOOKUP_ERROR, .dnssec = SD_DNSSEC_INDETERMINATE,
-                            .error = why};
-    if (a4 != 0 && a6 != 0) { /* the second call frees p */
-      failed.qtype = SD_RR_A;
-      on_policy_host(&failed, p);
-      failed.qtype = SD_RR_AAAA;
-      on_policy_host(&failed, p);
-    } else {
-      failed.qtype = a4 != 0 ? SD_RR_A : SD_RR_AAAA;
-      on_policy_host(&failed, p);
-    }
-  }
+  query_addresses(ev, p->host, want_aaaa, on_policy_host, p);
 }
 
 static void on_sts_txt(const sd_dns_answer *a, void *arg) {

@@ -29,6 +29,7 @@ struct sd_dns {
   sd_sigcheck *sigcheck;        /* the fast path's signature checks and their cache */
   sd_wire_msg reply;            /* the fast-path reply being judged */
   struct fast_wait *waits;      /* replies (or leftovers) waiting for the signature worker */
+  struct fast_wait *spare_wait; /* the waiter the next judgement may take */
   /* Answers already known (cache hits), delivered at the next turn of the
    * loop: one event for all of them instead of one event each. */
   sd_dns_waiter *ready_head, *ready_tail;
@@ -521,12 +522,19 @@ static int start_zone_lookup(sd_dns *dns, sd_zone *z) {
                  GETDNS_RETURN_GOOD ? 0 : -1;
 }
 
+/* A reply kept while it waits (the transport's buffer is reused). */
+static uint8_t *copy_reply(const uint8_t *reply, size_t len) {
+  uint8_t *copy = malloc(len ? len : 1);
+  if (copy) memcpy(copy, reply, len);
+  return copy;
+}
+
 /* The reply waits for its zone's keys; the first waiter starts the lookup. */
 static void park(sd_dns *dns, sd_dns_cache_entry *e, const uint8_t *reply, size_t len, int parks, const char *zone) {
   int created = 0;
   sd_zone *z = sd_zone_table_get(&dns->zones, zone, &created);
   sd_zone_parked *p = z ? calloc(1, sizeof(*p)) : NULL;
-  if (p && !(p->reply = malloc(len))) {
+  if (p && !(p->reply = copy_reply(reply, len))) {
     free(p);
     p = NULL;
   }
@@ -534,7 +542,6 @@ static void park(sd_dns *dns, sd_dns_cache_entry *e, const uint8_t *reply, size_
     fall_back(dns, e);
     return;
   }
-  memcpy(p->reply, reply, len);
   p->reply_len = len;
   p->parks = parks;
   p->entry = e;
@@ -567,15 +574,24 @@ typedef struct fast_wait {
   struct fast_wait *prev, *next;
 } fast_wait;
 
-static fast_wait *new_wait(sd_dns *dns) {
-  fast_wait *w = calloc(1, sizeof(*w));
-  if (!w) return NULL;
-  w->dns = dns;
-  w->all_valid = 1;
+/* The waiter a judgement may hand to sigcheck. Most judgements need none,
+ * so one spare is kept and reused; only a judgement that does wait takes it
+ * (keep_wait), and the next one gets a new spare. */
+static fast_wait *spare_wait(sd_dns *dns) {
+  if (!dns->spare_wait && (dns->spare_wait = calloc(1, sizeof(*dns->spare_wait)))) {
+    dns->spare_wait->dns = dns;
+    dns->spare_wait->all_valid = 1;
+  }
+  return dns->spare_wait;
+}
+
+/* The spare is waited on: it lives in the list until its callbacks are in. */
+static void keep_wait(sd_dns *dns, fast_wait *w, size_t outstanding) {
+  dns->spare_wait = NULL;
+  w->outstanding = outstanding;
   w->next = dns->waits;
   if (w->next) w->next->prev = w;
   dns->waits = w;
-  return w;
 }
 
 static void free_wait(sd_dns *dns, fast_wait *w) {
@@ -594,11 +610,10 @@ static void handle_wire_reply_round(sd_dns *dns, sd_dns_cache_entry *e, const ui
 /* The reply waits for the worker; NULL reply copy: fall back. */
 static void wait_for_signatures(sd_dns *dns, fast_wait *w, sd_dns_cache_entry *e, const uint8_t *reply, size_t len,
                                 int parks, int rounds) {
-  if (rounds >= SD_DNS_MAX_SIGNATURE_ROUNDS || !(w->reply = malloc(len))) {
+  if (rounds >= SD_DNS_MAX_SIGNATURE_ROUNDS || !(w->reply = copy_reply(reply, len))) {
     fall_back(dns, e);
     return;
   }
-  memcpy(w->reply, reply, len);
   w->reply_len = len;
   w->entry = e;
   w->parks = parks;
@@ -642,12 +657,11 @@ static void handle_wire_reply_round(sd_dns *dns, sd_dns_cache_entry *e, const ui
   }
   char zone[4 * SD_WIRE_NAME_MAX + 1];
   size_t waits = 0;
-  fast_wait *w = new_wait(dns);
+  fast_wait *w = spare_wait(dns);
   sd_fast_verdict verdict = w ? sd_fast_judge(&dns->zones, dns->sigcheck, m, (uint32_t)time(NULL), w, &waits, zone,
                                               sizeof(zone))
                               : SD_FAST_FALLBACK;
-  if (w && waits == 0) free_wait(dns, w);
-  else if (w) w->outstanding = waits; /* callbacks will come, wanted or not */
+  if (w && waits > 0) keep_wait(dns, w, waits); /* callbacks will come, wanted or not */
   switch (verdict) {
   case SD_FAST_AS_IS:
   case SD_FAST_SECURE:
@@ -835,6 +849,7 @@ void sd_dns_free(sd_dns *dns) {
   if (dns->extensions) getdns_dict_destroy(dns->extensions);
   sd_sigcheck_free(dns->sigcheck); /* joins the worker; no callbacks after this */
   while (dns->waits) free_wait(dns, dns->waits);
+  free(dns->spare_wait);
   for (sd_dns_waiter *w = dns->ready_head, *next; w; w = next) { /* never delivered */
     next = w->next;
     sd_dns_cache_release(w->entry);
