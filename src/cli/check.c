@@ -95,7 +95,10 @@ int sd_cmd_check(int argc, char **argv) {
   sd_cli_options o;
   sd_cli_options_init(&o);
   int first = parse_args(argc, argv, &o);
-  if (first < 0) return SD_EXIT_USAGE;
+  if (first < 0 || sd_cli_options_open_env_logs(&o) != 0) {
+    sd_cli_options_close_logs(&o);
+    return SD_EXIT_USAGE;
+  }
   struct event_base *base = event_base_new();
   char err[512] = "";
   sd_engine *engine = base ? sd_engine_new(base, &o.engine, err, sizeof(err)) : NULL;
@@ -122,6 +125,6 @@ int sd_cmd_check(int argc, char **argv) {
   free(slots);
   sd_engine_free(engine);
   event_base_free(base);
-  if (o.engine.dns.query_log) fclose(o.engine.dns.query_log);
+  sd_cli_options_close_logs(&o);
   return status;
 }

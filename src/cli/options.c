@@ -187,6 +187,24 @@ int sd_cli_options_handle(sd_cli_options *o, int opt, const char *arg) {
   }
 }
 
+int sd_cli_options_open_env_logs(sd_cli_options *o) {
+  const char *path = env_or_null("STSDANE_DNS_ANSWER_LOG");
+  if (!path) return 0;
+  o->engine.dns.answer_log = fopen(path, "w");
+  if (!o->engine.dns.answer_log) {
+    fprintf(stderr, "stsdane: cannot write the DNS answer log %s (STSDANE_DNS_ANSWER_LOG): %s\n", path,
+            strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+void sd_cli_options_close_logs(sd_cli_options *o) {
+  if (o->engine.dns.query_log) fclose(o->engine.dns.query_log);
+  if (o->engine.dns.answer_log) fclose(o->engine.dns.answer_log);
+  o->engine.dns.query_log = o->engine.dns.answer_log = NULL;
+}
+
 const char *sd_cli_options_help(void) {
   return "Measurement options (defaults from the environment in brackets):\n"
          "  --resolver ADDR       stub resolver address [STSDANE_RESOLVER; /etc/resolv.conf]\n"
@@ -205,6 +223,9 @@ const char *sd_cli_options_help(void) {
          "  --per-address N       concurrent SMTP connections per address (2)\n"
          "  --retries N           retries for transient SMTP failures (0)\n"
          "  --query-log FILE      write every DNS query sent (dnsperf format)\n"
+         "Environment only:\n"
+         "  STSDANE_DNS_ANSWER_LOG=FILE  write every DNS answer used: name, type, lookup outcome,\n"
+         "                        DNSSEC status (for tests that compare it with another validator)\n"
          "Output options:\n"
          "  --json                one JSON object per domain and line\n"
          "  --pem                 include certificate chains as PEM in JSON\n"

@@ -40,6 +40,12 @@ void sd_cli_options_init(sd_cli_options *o);
 /* Handles one engine option; 1 when handled, 0 when not ours, -1 on a bad value
  * (message printed). */
 int sd_cli_options_handle(sd_cli_options *o, int opt, const char *arg);
+/* Opens the logs named only by the environment (STSDANE_DNS_ANSWER_LOG), after
+ * the arguments are parsed so --help creates no file; -1 with a message when
+ * one cannot be written. */
+int sd_cli_options_open_env_logs(sd_cli_options *o);
+/* Closes the query and answer logs, if open. */
+void sd_cli_options_close_logs(sd_cli_options *o);
 /* Help text for the engine options. */
 const char *sd_cli_options_help(void);
 /* Parses a number within [min, max]; -1 with a message naming the option. */

@@ -120,11 +120,11 @@ int sd_cmd_scan(int argc, char **argv) {
   int first = parse_args(argc, argv, &o, &c);
   if (first == -2) return SD_EXIT_OK;
   int status = SD_SCAN_EXIT_USAGE;
-  if (first >= 0) {
+  if (first >= 0 && sd_cli_options_open_env_logs(&o) == 0) {
     if (first < argc) c.input_path = argv[first];
     c.json.include_pem = o.include_pem;
     status = sd_scan_run(&c, &o.engine);
   }
-  if (o.engine.dns.query_log) fclose(o.engine.dns.query_log);
+  sd_cli_options_close_logs(&o);
   return status;
 }

@@ -11,6 +11,7 @@
 #include <getdns/getdns_extra.h>
 
 #include "dns/answer.h"
+#include "dns/answer_log.h"
 #include "dns/cache.h"
 #include "dns/eventloop.h"
 #include "dns/fastpath.h"
@@ -37,6 +38,7 @@ struct sd_dns {
   sd_zone_table zones;
   sd_dns_cache cache;
   FILE *query_log;
+  FILE *answer_log; /* every answer delivered, with its DNSSEC status (answer_log.h) */
   size_t queries_sent;
   size_t cache_hits;
   int closing; /* sd_dns_free is cancelling lookups: deliver nothing */
@@ -235,6 +237,7 @@ sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *o, char *err, 
   }
   dns->base = base;
   dns->query_log = o->query_log;
+  dns->answer_log = o->answer_log;
   if (o->recursive && !sd_unbound_event_interposed()) {
     snprintf(err, err_len, "recursive mode unavailable: getdns would not call stsdane's ub_resolve_event "
                            "wrapper (is the binary linked with -rdynamic/-Bsymbolic or statically?); use a resolver");
@@ -434,12 +437,18 @@ static void parse_response(sd_dns_answer *a, getdns_callback_type_t type, getdns
 
 /* ---- queries, cache and callbacks ---------------------------------------- */
 
-static void deliver_waiters(sd_dns_cache_entry *e) {
+/* The one place answers reach callers, fresh or cached. */
+static void deliver(sd_dns *dns, const sd_dns_answer *answer, const sd_dns_waiter *w) {
+  sd_dns_answer_log_write(dns->answer_log, answer);
+  w->cb(answer, w->arg);
+}
+
+static void deliver_waiters(sd_dns *dns, sd_dns_cache_entry *e) {
   sd_dns_waiter *w = e->waiters;
   e->waiters = NULL;
   while (w) {
     sd_dns_waiter *next = w->next;
-    w->cb(&e->answer, w->arg);
+    deliver(dns, &e->answer, w);
     free(w);
     w = next;
   }
@@ -467,7 +476,7 @@ static void finish_entry(sd_dns *dns, sd_dns_cache_entry *e) {
   if (dns->closing) return; /* the cache and its waiters are freed next */
   sd_dns_cache_completed(&dns->cache, e);
   sd_dns_cache_hold(e); /* a waiter may query again; keep e out of any trim */
-  deliver_waiters(e);
+  deliver_waiters(dns, e);
   sd_dns_cache_release(e);
   sd_dns_cache_trim(&dns->cache);
 }
@@ -739,7 +748,7 @@ static void on_cached_answers(evutil_socket_t fd, short what, void *arg) {
   dns->ready_head = dns->ready_tail = NULL;
   while (w) {
     sd_dns_waiter *next = w->next;
-    w->cb(&w->entry->answer, w->arg);
+    deliver(dns, &w->entry->answer, w);
     sd_dns_cache_release(w->entry);
     free(w);
     w = next;

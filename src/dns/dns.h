@@ -37,6 +37,7 @@ typedef struct sd_dns_options {
   int timeout_ms;                /* per query; default 5000 */
   size_t cache_entries;          /* answers kept; default 16384; 0 = default */
   FILE *query_log;               /* "name TYPE" per query sent (dnsperf format) */
+  FILE *answer_log;              /* "name TYPE lookup dnssec" per answer delivered (answer_log.h) */
 } sd_dns_options;
 
 typedef struct sd_dns_record {
