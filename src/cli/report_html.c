@@ -93,7 +93,7 @@ static void stacked_chart(FILE *out, const sd_table *tb) {
   put_html(out, tb->title);
   fputs("</title>\n", out);
   for (size_t c = 1; c < tb->ncols; c++) {
-    int x = STACK_LABEL_W + (int)(c - 1) * 100;
+    int x = STACK_LABEL_W + (int)(c - 1) * 88; /* seven legend entries fit in CHART_WIDTH */
     fprintf(out, "<rect x=\"%d\" y=\"4\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"15\">", x,
             palette[(c - 1) % 8], x + 16);
     put_label(out, tb->cols[c]);

@@ -132,6 +132,9 @@ static sd_protected_by protected_by(const sd_domain_result *r) {
   if (sts && dane) return SD_PROTECTED_BOTH;
   if (sts) return SD_PROTECTED_MTASTS;
   if (dane) return SD_PROTECTED_DANE;
+  /* A failed measurement is never "none": the domain goes apart. */
+  if (r->profiles[SD_PROFILE_MTASTS] == SD_OUTCOME_UNKNOWN || r->profiles[SD_PROFILE_DANE] == SD_OUTCOME_UNKNOWN)
+    return SD_PROTECTED_UNKNOWN;
   return SD_PROTECTED_NONE;
 }
 

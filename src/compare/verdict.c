@@ -6,6 +6,7 @@
 #include "compare/verdict.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "compare/verdict_internal.h"
 #include "util/str.h"
@@ -18,7 +19,7 @@ void sd_verdict_derive(sd_domain_result *r, time_t now) {
     for (int p = 0; p < SD_PROFILE__COUNT; p++) r->profiles[p] = SD_OUTCOME_UNKNOWN;
     r->sts_status = SD_STS_ERROR;
     r->dane_status = SD_DANE_ERROR;
-    r->protected_by = SD_PROTECTED_NONE;
+    r->protected_by = SD_PROTECTED_UNKNOWN;
     free(r->unknown_reason);
     r->unknown_reason = sd_strdup("the input is not a valid domain name: nothing was measured");
     return;
@@ -81,6 +82,7 @@ const char *sd_protected_by_name(sd_protected_by p) {
   case SD_PROTECTED_MTASTS: return "mta-sts";
   case SD_PROTECTED_DANE: return "dane";
   case SD_PROTECTED_BOTH: return "both";
+  case SD_PROTECTED_UNKNOWN: return "unknown";
   default: return "none";
   }
 }
@@ -93,4 +95,22 @@ const char *sd_mx_dane_name(sd_mx_dane d) {
   case SD_MX_DANE_DNS_FAILED: return "dns-failed";
   default: return "not-applicable";
   }
+}
+
+char *sd_unknown_reason_generic(const char *part, size_t len, char *out, size_t out_len) {
+  if (!out_len) return out;
+  while (len > 0 && *part == ' ') {
+    part++;
+    len--;
+  }
+  /* "host: why" -> "why": the first word ends with a colon. */
+  const char *space = memchr(part, ' ', len);
+  if (space && space > part && space[-1] == ':') {
+    len -= (size_t)(space + 1 - part);
+    part = space + 1;
+  }
+  if (len >= out_len) len = out_len - 1;
+  memcpy(out, part, len);
+  out[len] = '\0';
+  return out;
 }

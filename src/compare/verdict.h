@@ -6,6 +6,7 @@
 #ifndef SD_COMPARE_VERDICT_H
 #define SD_COMPARE_VERDICT_H
 
+#include <stddef.h>
 #include <time.h>
 
 #include "core/result.h"
@@ -35,5 +36,13 @@ typedef enum sd_mx_decision {
 sd_mx_decision sd_verdict_mx_decision(const sd_domain_result *r, const sd_mx_result *mx,
                                       sd_profile p);
 const char *sd_mx_decision_name(sd_mx_decision d);
+
+/*
+ * The generic form of one part of an unknown_reason ("mx1.example: no address
+ * answered in time" -> "no address answered in time"), so tallies of reasons
+ * do not grow per host. part is len bytes (not NUL-terminated); out gets at
+ * most out_len - 1 bytes. Returns out.
+ */
+char *sd_unknown_reason_generic(const char *part, size_t len, char *out, size_t out_len);
 
 #endif

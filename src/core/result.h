@@ -87,8 +87,11 @@ typedef enum sd_outcome {
   SD_OUTCOME_UNPROTECTED, SD_OUTCOME_FAIL, SD_OUTCOME_NO_MAIL,
 } sd_outcome;
 
+/* UNKNOWN: neither protocol's own profile is protected and at least one of
+ * them is unknown, so "none" would be a guess (verdicts.md). */
 typedef enum sd_protected_by {
-  SD_PROTECTED_NONE = 0, SD_PROTECTED_MTASTS, SD_PROTECTED_DANE, SD_PROTECTED_BOTH,
+  SD_PROTECTED_NONE = 0, SD_PROTECTED_MTASTS, SD_PROTECTED_DANE, SD_PROTECTED_BOTH, SD_PROTECTED_UNKNOWN,
+  SD_PROTECTED__COUNT
 } sd_protected_by;
 
 typedef struct sd_conflict {

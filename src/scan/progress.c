@@ -1,12 +1,34 @@
 #include "scan/progress.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+
+#include "compare/verdict.h"
 
 double sd_scan_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Tallies the first reason of an unknown row (its generic form). */
+static void count_reason(sd_scan_counters *c, const char *reason) {
+  char key[sizeof(c->unknown_reasons[0].text)];
+  const char *text = reason && *reason ? reason : "no reason given";
+  sd_unknown_reason_generic(text, strcspn(text, ";"), key, sizeof(key));
+  for (int i = 0; i < SD_SCAN_REASONS; i++) {
+    if (c->unknown_reasons[i].count && strcmp(c->unknown_reasons[i].text, key) == 0) {
+      c->unknown_reasons[i].count++;
+      return;
+    }
+    if (!c->unknown_reasons[i].count) {
+      memcpy(c->unknown_reasons[i].text, key, sizeof(key));
+      c->unknown_reasons[i].count = 1;
+      return;
+    }
+  }
+  c->unknown_other_reasons++;
 }
 
 void sd_scan_counters_add_result(sd_scan_counters *c, const sd_domain_result *r) {
@@ -15,10 +37,15 @@ void sd_scan_counters_add_result(sd_scan_counters *c, const sd_domain_result *r)
     c->invalid++;
     return;
   }
-  if ((unsigned)r->protected_by < 4) c->protected_by[r->protected_by]++;
+  if ((unsigned)r->protected_by < SD_PROTECTED__COUNT) c->protected_by[r->protected_by]++;
+  if (r->protected_by == SD_PROTECTED_UNKNOWN) {
+    c->unknown++;
+    count_reason(c, r->unknown_reason);
+    return;
+  }
   for (int p = 0; p < SD_PROFILE__COUNT; p++)
     if (r->profiles[p] == SD_OUTCOME_UNKNOWN) {
-      c->unknown++;
+      c->partly_unknown++;
       break;
     }
 }
@@ -73,17 +100,37 @@ void sd_scan_progress_line(const sd_scan_counters *c, double now, char *out, siz
            (unsigned long long)c->unknown, (unsigned long long)c->invalid);
 }
 
+uint64_t sd_scan_measured(const sd_scan_counters *c) {
+  uint64_t settled = c->invalid + c->unknown;
+  return c->done > settled ? c->done - settled : 0;
+}
+
+/* "; unknown (not measured, not counted above) 12: the MX lookup failed 10, ..." */
+static int append_unknown(const sd_scan_counters *c, char *out, size_t len) {
+  int n = snprintf(out, len, "; unknown (not measured, not counted above) %llu", (unsigned long long)c->unknown);
+  for (int i = 0; i < SD_SCAN_REASONS && c->unknown_reasons[i].count && n >= 0 && (size_t)n < len; i++)
+    n += snprintf(out + n, len - (size_t)n, "%s%s %llu", i ? ", " : ": ", c->unknown_reasons[i].text,
+                  (unsigned long long)c->unknown_reasons[i].count);
+  if (c->unknown_other_reasons && n >= 0 && (size_t)n < len)
+    n += snprintf(out + n, len - (size_t)n, ", other reasons %llu", (unsigned long long)c->unknown_other_reasons);
+  return n;
+}
+
 void sd_scan_summary_line(const sd_scan_counters *c, double now, size_t dns_queries, size_t smtp_connections,
                           char *out, size_t len) {
   double elapsed = now - c->started_at;
   int n = snprintf(out, len,
-                   "scanned %llu domains in %.1f s (%.1f/s): protected by none %llu, mta-sts %llu, dane %llu, "
-                   "both %llu; unknown (measurement errors) %llu; invalid %llu; %zu DNS queries, "
-                   "%zu SMTP connections",
+                   "scanned %llu domains in %.1f s (%.1f/s): measured %llu, protected by none %llu, mta-sts %llu, "
+                   "dane %llu, both %llu",
                    (unsigned long long)c->done, elapsed, elapsed > 0 ? (double)c->done / elapsed : 0.0,
+                   (unsigned long long)sd_scan_measured(c),
                    (unsigned long long)c->protected_by[0], (unsigned long long)c->protected_by[1],
-                   (unsigned long long)c->protected_by[2], (unsigned long long)c->protected_by[3],
-                   (unsigned long long)c->unknown, (unsigned long long)c->invalid, dns_queries, smtp_connections);
+                   (unsigned long long)c->protected_by[2], (unsigned long long)c->protected_by[3]);
+  if (n < 0 || (size_t)n >= len) return;
+  n += append_unknown(c, out + n, len - (size_t)n);
+  if (n < 0 || (size_t)n >= len) return;
+  n += snprintf(out + n, len - (size_t)n, "; some profile unknown %llu; invalid %llu; %zu DNS queries, %zu SMTP connections",
+                (unsigned long long)c->partly_unknown, (unsigned long long)c->invalid, dns_queries, smtp_connections);
   if (n < 0 || (size_t)n >= len) return;
   if (c->skipped_resume)
     n += snprintf(out + n, len - (size_t)n, "; %llu already done (resume)", (unsigned long long)c->skipped_resume);

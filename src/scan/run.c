@@ -388,7 +388,7 @@ static int final_status(scan_run *run, int close_failed) {
 }
 
 static void print_summary(scan_run *run) {
-  char line[600];
+  char line[1200];
   if (run->show_progress) fputs("\r\033[K", stderr);
   sd_scan_summary_line(&run->counters, sd_scan_now(), run->engine ? sd_dns_queries_sent(run->engine->dns) : 0,
                        run->engine ? sd_prober_connections(run->engine->prober) : 0, line, sizeof(line));

@@ -440,6 +440,53 @@ static const sd_table *find_table(const sd_tables *t, const char *id) {
   return NULL;
 }
 
+/* A domain whose measurement failed is counted apart, never as "none". */
+static const char resolver_down[] =
+    "{\"mx_lookup\":\"error\",\"mx\":[],\"mtasts\":{\"status\":\"error\"},\"dane\":{\"status\":\"error\"},"
+    "\"verdict\":{\"profiles\":{\"opportunistic\":\"unknown\",\"mta-sts\":\"unknown\",\"dane\":\"unknown\","
+    "\"dane+mta-sts\":\"unknown\"},\"protected_by\":\"unknown\",\"conflicts\":[],"
+    "\"unknown_reason\":\"the MX lookup failed (resolver error or timeout)\"}}";
+/* A row written before protected_by had the value unknown. */
+static const char old_unknown_row[] =
+    "{\"verdict\":{\"profiles\":{\"opportunistic\":\"unknown\",\"mta-sts\":\"unknown\",\"dane\":\"unknown\","
+    "\"dane+mta-sts\":\"unknown\"},\"protected_by\":\"none\",\"unknown_reason\":\"mx1.x.test: no address answered in time\"}}";
+
+static void test_not_measured_apart(void **state) {
+  (void)state;
+  sd_agg a;
+  sd_agg_init(&a, 0);
+  add(&a, fixture_result("plain.test", NULL));
+  add(&a, fixture_result("down1.test", resolver_down, NULL));
+  add(&a, fixture_result("down2.test", resolver_down, NULL));
+  add(&a, fixture_result("old.test", old_unknown_row, NULL));
+  assert_report(&a, "domains", 4);
+  assert_report(&a, "measured_domains", 1);
+  assert_report(&a, "adoption.overall.domains", 1);
+  assert_report(&a, "adoption.overall.with_mx", 1);
+  assert_report(&a, "protected_by.none", 1);
+  assert_report(&a, "protected_by.unknown", 3);
+  assert_report(&a, "profiles.mta-sts.unknown", 0);
+  assert_report(&a, "profiles.mta-sts.unprotected", 1);
+  assert_report(&a, "not_measured.domains", 3);
+  assert_report(&a, "not_measured.adoption.domains", 3);
+  assert_report(&a, "not_measured.reasons.the MX lookup failed (resolver error or timeout)", 2);
+  assert_report(&a, "not_measured.reasons.no address answered in time", 1);
+  assert_report(&a, "quality.domains", 4);
+  sd_tables t = {0};
+  sd_report_tables(&a, &t);
+  const sd_table *by = find_table(&t, "protected_by");
+  assert_non_null(by);
+  assert_int_equal(by->ncols, 3);
+  const sd_cell *none = sd_table_cell(by, 0, 1);
+  assert_int_equal(none->n, 1); /* 100% of the measured domain, not 25% */
+  assert_int_equal(none->d, 1);
+  const sd_cell *unknown = sd_table_cell(by, 4, 2);
+  assert_int_equal(unknown->n, 3);
+  assert_non_null(find_table(&t, "not_measured"));
+  sd_tables_free(&t);
+  sd_agg_free(&a);
+}
+
 static void test_tables_name_denominators(void **state) {
   (void)state;
   sd_agg a;
@@ -462,7 +509,7 @@ static void test_tables_name_denominators(void **state) {
   assert_int_equal(c1->d, 2);
   const sd_table *outcomes = find_table(&t, "outcomes");
   assert_int_equal(outcomes->nrows, 4);
-  assert_int_equal(outcomes->ncols, 7);
+  assert_int_equal(outcomes->ncols, 8); /* profile, six outcomes, not measured */
   assert_int_equal(outcomes->chart, SD_CHART_STACKED);
   char buf[16];
   assert_string_equal(sd_percent(1, 3, buf, sizeof(buf)), "33.3%");
@@ -474,6 +521,7 @@ static void test_tables_name_denominators(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_adoption),
+      cmocka_unit_test(test_not_measured_apart),
       cmocka_unit_test(test_sts_classes),
       cmocka_unit_test(test_bad_version_counts_as_record),
       cmocka_unit_test(test_dane_classes),

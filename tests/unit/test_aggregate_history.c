@@ -279,7 +279,7 @@ static void hostile_tables(sd_tables *t, sd_agg *a) {
   {
     cJSON *r = fixture_result("x.<script>alert(1)</script>",
                               "{\"stsdane_version\":\"=HYPERLINK(\\\"http://evil\\\")\","
-                              "\"verdict\":{\"profiles\":{\"dane\":\"unknown\"},\"unknown_reason\":\"<img src=x "
+                              "\"verdict\":{\"profiles\":{\"opportunistic\":\"unknown\"},\"unknown_reason\":\"<img src=x "
                               "onerror=alert(1)>\\u001b[31m\",\"conflicts\":[{\"code\":\"=1+2\"}]},"
                               "\"mx\":[{\"host\":\"mx.<svg onload=x>.net\",\"preference\":1}]}",
                               NULL);

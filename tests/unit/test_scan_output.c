@@ -152,14 +152,28 @@ static void test_counters(void **state) {
   ok.protected_by = SD_PROTECTED_DANE;
   for (int p = 0; p < SD_PROFILE__COUNT; p++) ok.profiles[p] = SD_OUTCOME_PROTECTED;
   sd_scan_counters_add_result(&c, &ok);
+  ok.profiles[SD_PROFILE_OPPORTUNISTIC] = SD_OUTCOME_UNKNOWN;
+  sd_scan_counters_add_result(&c, &ok); /* measured, one profile unknown */
   ok.profiles[SD_PROFILE_MTASTS] = SD_OUTCOME_UNKNOWN;
-  ok.protected_by = SD_PROTECTED_NONE;
+  ok.profiles[SD_PROFILE_DANE] = SD_OUTCOME_UNKNOWN;
+  ok.protected_by = SD_PROTECTED_UNKNOWN;
+  char reason[] = "mx1.a.test: no address answered in time";
+  ok.unknown_reason = reason;
   sd_scan_counters_add_result(&c, &ok);
-  assert_int_equal(c.done, 3);
+  sd_scan_counters_add_result(&c, &ok);
+  ok.unknown_reason = NULL;
+  assert_int_equal(c.done, 5);
   assert_int_equal(c.invalid, 1);
-  assert_int_equal(c.protected_by[SD_PROTECTED_DANE], 1);
-  assert_int_equal(c.protected_by[SD_PROTECTED_NONE], 1);
-  assert_int_equal(c.unknown, 1);
+  assert_int_equal(c.protected_by[SD_PROTECTED_DANE], 2);
+  assert_int_equal(c.protected_by[SD_PROTECTED_NONE], 0);
+  assert_int_equal(c.unknown, 2);
+  assert_int_equal(c.partly_unknown, 1);
+  assert_int_equal(sd_scan_measured(&c), 2);
+  char buf[1200];
+  sd_scan_summary_line(&c, c.started_at + 1, 0, 0, buf, sizeof(buf));
+  /* Unknown rows are apart from the measured ones, with their reason. */
+  assert_non_null(strstr(buf, "measured 2, protected by none 0"));
+  assert_non_null(strstr(buf, "unknown (not measured, not counted above) 2: no address answered in time 2"));
   free_result(bad);
 }
 

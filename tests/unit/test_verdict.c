@@ -571,8 +571,8 @@ static void test_names(void **state) {
   for (int i = 0; i < 4; i++) assert_string_equal(sd_profile_name((sd_profile)i), prof[i]);
   const char *out[] = {"unknown", "protected", "partial", "unprotected", "fail", "no-mail"};
   for (int i = 0; i < 6; i++) assert_string_equal(sd_outcome_name((sd_outcome)i), out[i]);
-  const char *by[] = {"none", "mta-sts", "dane", "both"};
-  for (int i = 0; i < 4; i++) assert_string_equal(sd_protected_by_name((sd_protected_by)i), by[i]);
+  const char *by[] = {"none", "mta-sts", "dane", "both", "unknown"};
+  for (int i = 0; i < 5; i++) assert_string_equal(sd_protected_by_name((sd_protected_by)i), by[i]);
   assert_string_equal(sd_mx_dane_name(SD_MX_DANE_DNS_FAILED), "dns-failed");
   assert_string_equal(sd_mx_dane_name(SD_MX_DANE_TLS_ONLY), "tls-only");
   /* Out-of-range values never crash and never return NULL. */
@@ -613,6 +613,8 @@ static void test_mx_lookup_error(void **state) {
   sd_verdict_derive(r, NOW);
   for (int p = 0; p < SD_PROFILE__COUNT; p++) assert_int_equal(r->profiles[p], SD_OUTCOME_UNKNOWN);
   assert_int_equal(r->dane_status, SD_DANE_ERROR);
+  /* A failed measurement is never "protected by none" (verdicts.md). */
+  assert_int_equal(r->protected_by, SD_PROTECTED_UNKNOWN);
   assert_non_null(r->unknown_reason);
   assert_non_null(strstr(r->unknown_reason, "MX lookup failed"));
   assert_int_equal(count_code(r, SD_C_MX_LOOKUP_FAILED), 1); /* not duplicated */
@@ -628,6 +630,7 @@ static void test_invalid_domain(void **state) {
   r->mx_lookup = SD_LOOKUP_ERROR;
   sd_verdict_derive(r, NOW);
   for (int p = 0; p < SD_PROFILE__COUNT; p++) assert_int_equal(r->profiles[p], SD_OUTCOME_UNKNOWN);
+  assert_int_equal(r->protected_by, SD_PROTECTED_UNKNOWN);
   assert_int_equal(r->findings.count, 0);
   assert_non_null(r->unknown_reason);
   destroy(r);
@@ -675,6 +678,7 @@ static void test_no_smtp(void **state) {
   assert_int_equal(r->profiles[SD_PROFILE_MTASTS], SD_OUTCOME_UNKNOWN);
   assert_int_equal(r->profiles[SD_PROFILE_DANE], SD_OUTCOME_UNKNOWN);
   assert_int_equal(r->profiles[SD_PROFILE_BOTH], SD_OUTCOME_UNKNOWN);
+  assert_int_equal(r->protected_by, SD_PROTECTED_UNKNOWN);
   assert_int_equal(r->mx[0].dane, SD_MX_DANE_AUTHENTICATED); /* DNS says DANE is deployed */
   assert_non_null(strstr(r->unknown_reason, "not probed"));
   assert_false(has_code(r, "mx-unreachable"));

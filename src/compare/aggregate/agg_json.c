@@ -38,7 +38,7 @@ static cJSON *adoption_json(const sd_agg_adoption *ad) {
 
 static void add_adoption(cJSON *root, const sd_agg *a) {
   cJSON *o = cJSON_AddObjectToObject(root, "adoption");
-  cJSON_AddStringToObject(o, "denominator", "domains scanned (per TLD: domains of that TLD)");
+  cJSON_AddStringToObject(o, "denominator", "measured domains (per TLD: measured domains of that TLD)");
   cJSON_AddItemToObject(o, "overall", adoption_json(&a->adoption));
   cJSON *tlds = cJSON_AddObjectToObject(o, "per_tld");
   size_t n;
@@ -46,6 +46,17 @@ static void add_adoption(cJSON *root, const sd_agg *a) {
   for (size_t i = 0; i < n; i++)
     if (sorted[i]->ext) cJSON_AddItemToObject(tlds, sorted[i]->key, adoption_json(sorted[i]->ext));
   free(sorted);
+}
+
+/* The domains whose measurement failed: apart from every other count. */
+static void add_not_measured(cJSON *root, const sd_agg *a) {
+  cJSON *o = cJSON_AddObjectToObject(root, "not_measured");
+  cJSON_AddStringToObject(o, "meaning", "protected_by unknown: not counted in adoption, profiles, protected_by "
+                                        "(except its unknown key), conflicts, classes or providers");
+  num(o, "domains", a->c[SD_AGG_NOT_MEASURED]);
+  map_counts(o, "reasons", &a->not_measured_reasons, NULL);
+  cJSON_AddItemToObject(o, "adoption", adoption_json(&a->not_measured));
+  map_counts(o, "conflicts", &a->not_measured_conflicts, NULL);
 }
 
 static void add_verdicts(cJSON *root, const sd_agg *a) {
@@ -206,7 +217,7 @@ static void add_quality(cJSON *root, const sd_agg *a) {
   cJSON *o = cJSON_AddObjectToObject(root, "quality");
   num(o, "lines", a->c[SD_AGG_LINES]);
   num(o, "malformed_lines", a->c[SD_AGG_MALFORMED]);
-  num(o, "domains", a->adoption.c[SD_ADOPT_DOMAINS]);
+  num(o, "domains", a->adoption.c[SD_ADOPT_DOMAINS] + a->c[SD_AGG_NOT_MEASURED]);
   cJSON *unknown = cJSON_AddObjectToObject(o, "unknown");
   cJSON_AddStringToObject(unknown, "denominator", "domains with at least one unknown profile outcome");
   num(unknown, "domains", a->c[SD_AGG_UNKNOWN_DOMAINS]);
@@ -218,7 +229,8 @@ static void add_quality(cJSON *root, const sd_agg *a) {
   long long duration = a->first_scanned ? (long long)(a->last_scanned - a->first_scanned) : 0;
   num(o, "duration_seconds", duration);
   cJSON_AddNumberToObject(o, "domains_per_second",
-                          duration > 0 ? (double)a->adoption.c[SD_ADOPT_DOMAINS] / (double)duration : 0);
+                          duration > 0 ? (double)(a->adoption.c[SD_ADOPT_DOMAINS] + a->c[SD_AGG_NOT_MEASURED]) /
+                                             (double)duration : 0);
   map_counts(o, "versions", &a->versions, NULL);
   int incomplete = a->per_tld.failed || a->conflicts.failed || a->policy_hosts.failed || a->mx_hosts.failed;
   cJSON_AddBoolToObject(o, "out_of_memory", incomplete);
@@ -229,7 +241,9 @@ cJSON *sd_agg_to_json(const sd_agg *a) {
   if (!root) return NULL;
   cJSON_AddStringToObject(root, "report", "stsdane");
   num(root, "report_version", 1);
-  num(root, "domains", a->adoption.c[SD_ADOPT_DOMAINS]);
+  num(root, "domains", a->adoption.c[SD_ADOPT_DOMAINS] + a->c[SD_AGG_NOT_MEASURED]);
+  num(root, "measured_domains", a->adoption.c[SD_ADOPT_DOMAINS]);
+  add_not_measured(root, a);
   add_adoption(root, a);
   add_verdicts(root, a);
   add_mtasts(root, a);

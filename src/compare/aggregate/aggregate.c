@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "compare/aggregate/agg_internal.h"
+#include "compare/verdict.h"
 #include "core/findings.h"
 #include "util/str.h"
 
@@ -23,7 +24,7 @@ const char *const sd_operator_counter_names[SD_OP__COUNT] = {SD_OPERATOR_COUNTER
 const char *const sd_agg_profile_names[SD_AGG_PROFILES] = {"opportunistic", "mta-sts", "dane", "dane+mta-sts"};
 const char *const sd_agg_outcome_names[SD_AGG_OUTCOMES] = {"protected", "partial", "unprotected",
                                                            "fail",      "no-mail", "unknown"};
-const char *const sd_agg_protected_by_names[SD_AGG_PROTECTED_BY] = {"none", "mta-sts", "dane", "both"};
+const char *const sd_agg_protected_by_names[SD_AGG_PROTECTED_BY] = {"none", "mta-sts", "dane", "both", "unknown"};
 const char *const sd_agg_sts_status_names[SD_AGG_STS_STATUS] = {"valid", "invalid", "absent", "error"};
 const char *const sd_agg_dane_status_names[SD_AGG_DANE_STATUS] = {"valid", "partial", "invalid", "absent",
                                                                   "insecure", "bogus", "error"};
@@ -477,15 +478,9 @@ static void count_dane_classes(sd_agg *a, domain_facts *f) {
 
 /* ---- table 5: cross-protocol view ---------------------------------------------- */
 
-static void count_cross(sd_agg *a, const domain_facts *f) {
-  for (int p = 0; p < SD_AGG_PROFILES; p++)
-    if (f->outcome[p] >= 0) a->profiles[p][f->outcome[p]]++;
-  if (f->protected_by >= 0) a->protected_by[f->protected_by]++;
-  if (f->sts_status >= 0) a->sts_status[f->sts_status]++;
-  if (f->dane_status >= 0) a->dane_status[f->dane_status]++;
-  if (f->tlsrpt_status >= 0) a->tlsrpt_status[f->tlsrpt_status]++;
-
-  /* Conflicts count domains: a code listed twice for one domain counts once. */
+/* Conflicts count domains: a code listed twice for one domain counts once.
+ * Returns the number of distinct codes. */
+static int count_conflicts(sd_strmap *m, const domain_facts *f) {
   const cJSON *list = cJSON_GetObjectItemCaseSensitive(f->verdict, "conflicts"), *c;
   int n = 0, i = 0;
   cJSON_ArrayForEach(c, list) {
@@ -499,10 +494,21 @@ static void count_cross(sd_agg *a, const domain_facts *f) {
     }
     i++;
     if (!code || dup) continue;
-    sd_strmap_add(&a->conflicts, code, 1);
+    sd_strmap_add(m, code, 1);
     n++;
   }
-  if (n) a->c[SD_AGG_CONFLICT_DOMAINS]++;
+  return n;
+}
+
+static void count_cross(sd_agg *a, const domain_facts *f) {
+  for (int p = 0; p < SD_AGG_PROFILES; p++)
+    if (f->outcome[p] >= 0) a->profiles[p][f->outcome[p]]++;
+  if (f->protected_by >= 0) a->protected_by[f->protected_by]++;
+  if (f->sts_status >= 0) a->sts_status[f->sts_status]++;
+  if (f->dane_status >= 0) a->dane_status[f->dane_status]++;
+  if (f->tlsrpt_status >= 0) a->tlsrpt_status[f->tlsrpt_status]++;
+
+  if (count_conflicts(&a->conflicts, f)) a->c[SD_AGG_CONFLICT_DOMAINS]++;
 
   int sts = f->outcome[1], dane = f->outcome[2];
   if (sts == 3 && (dane == 0 || dane == 1)) a->c[SD_AGG_STS_FAIL_DANE_PASS]++;
@@ -517,11 +523,11 @@ static void count_cross(sd_agg *a, const domain_facts *f) {
 
 /* ---- table 6: measurement quality ------------------------------------------------ */
 
-/* Generic reason texts: "mx1.example: no address answered in time" counts as
- * "no address answered in time" so the table does not grow per host. */
-static void count_unknown_reasons(sd_agg *a, const char *reason) {
+/* Generic reason texts (sd_unknown_reason_generic), so the table does not
+ * grow per host. */
+static void count_unknown_reasons(sd_strmap *m, const char *reason) {
   if (!reason || !*reason) {
-    sd_strmap_add(&a->unknown_reasons, "(no reason given)", 1);
+    sd_strmap_add(m, "(no reason given)", 1);
     return;
   }
   size_t len = strlen(reason);
@@ -530,13 +536,9 @@ static void count_unknown_reasons(sd_agg *a, const char *reason) {
   if (!copy) return;
   char *save = NULL;
   for (char *part = strtok_r(copy, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
-    while (*part == ' ') part++;
-    /* "host: why" -> "why": the first word ends with a colon. */
-    char *space = strchr(part, ' ');
-    if (space && space > part && space[-1] == ':') part = space + 1;
     char key[121];
-    snprintf(key, sizeof(key), "%s", part);
-    if (*key) sd_strmap_add(&a->unknown_reasons, key, 1);
+    sd_unknown_reason_generic(part, strlen(part), key, sizeof(key));
+    if (*key) sd_strmap_add(m, key, 1);
   }
   free(copy);
 }
@@ -555,7 +557,7 @@ static void count_quality(sd_agg *a, const domain_facts *f) {
   for (int p = 0; p < SD_AGG_PROFILES; p++) unknown |= f->outcome[p] == 5;
   if (!unknown) return;
   a->c[SD_AGG_UNKNOWN_DOMAINS]++;
-  count_unknown_reasons(a, sd_agg_jstr(f->verdict, "unknown_reason"));
+  count_unknown_reasons(&a->unknown_reasons, sd_agg_jstr(f->verdict, "unknown_reason"));
   static const sd_code measurement_codes[] = {
       SD_C_INVALID_DOMAIN,         SD_C_MX_LOOKUP_FAILED,     SD_C_MX_ADDRESS_LOOKUP_FAILED,
       SD_C_MX_UNREACHABLE,         SD_C_SMTP_CONNECT_FAILED,  SD_C_SMTP_TIMEOUT,
@@ -563,6 +565,25 @@ static void count_quality(sd_agg *a, const domain_facts *f) {
       SD_C_DNSSEC_LOOKUP_FAILED};
   for (size_t i = 0; i < COUNT_OF(measurement_codes); i++)
     if (has(f, measurement_codes[i])) sd_strmap_add(&a->unknown_codes, sd_code_lookup(measurement_codes[i])->name, 1);
+}
+
+/* ---- domains not measured ------------------------------------------------------------ */
+
+/* protected_by "unknown" (verdicts.md), or for rows written before that value
+ * existed: neither protocol's profile protected and one of them unknown. */
+static int is_measured(const domain_facts *f) {
+  if (f->protected_by >= 0 && strcmp(sd_agg_protected_by_names[f->protected_by], "unknown") == 0) return 0;
+  int sts = f->outcome[1], dane = f->outcome[2]; /* 0 protected, 5 unknown, -1 missing */
+  if (sts == 0 || dane == 0) return 1;
+  return !(sts == 5 || dane == 5);
+}
+
+static void count_not_measured(sd_agg *a, const domain_facts *f) {
+  a->c[SD_AGG_NOT_MEASURED]++;
+  a->protected_by[sd_agg_name_index(sd_agg_protected_by_names, SD_AGG_PROTECTED_BY, "unknown")]++;
+  count_adoption(&a->not_measured, f);
+  count_conflicts(&a->not_measured_conflicts, f);
+  count_unknown_reasons(&a->not_measured_reasons, sd_agg_jstr(f->verdict, "unknown_reason"));
 }
 
 /* ---- entry points ------------------------------------------------------------------ */
@@ -577,12 +598,16 @@ int sd_agg_add_result(sd_agg *a, const cJSON *result) {
   }
   domain_facts f;
   domain_facts_init(&f, result);
+  count_quality(a, &f);
+  if (!is_measured(&f)) {
+    count_not_measured(a, &f);
+    return 0;
+  }
   count_sts_classes(a, &f);
   count_dane_classes(a, &f);
   count_adoption(&a->adoption, &f);
   count_tld(a, &f);
   count_cross(a, &f);
-  count_quality(a, &f);
   sd_agg_count_operators(a, result, f.domain, f.sts_record, f.sts_misconfigured, f.tlsa_any,
                          f.dane_misconfigured);
   return 0;

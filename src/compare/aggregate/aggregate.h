@@ -60,6 +60,7 @@ typedef enum { SD_ADOPTION_COUNTERS(SD_AGG_ENUM_) SD_ADOPT__COUNT } sd_adopt_cou
   X(LINES, "lines")                                                              \
   X(MALFORMED, "malformed_lines")                                                \
   X(UNKNOWN_DOMAINS, "unknown_domains")                                          \
+  X(NOT_MEASURED, "not_measured_domains")                                        \
   X(STS_C1, "sts_invalid_txt")                                                   \
   X(STS_C2, "sts_policy_retrieval")                                              \
   X(STS_C3, "sts_mx_certificate")                                                \
@@ -104,7 +105,7 @@ typedef enum { SD_AGG_COUNTERS(SD_AGG_ENUM_) SD_AGG__COUNT } sd_agg_counter;
 typedef enum { SD_OPERATOR_COUNTERS(SD_AGG_ENUM_) SD_OP__COUNT } sd_operator_counter;
 #undef SD_AGG_ENUM_
 
-enum { SD_AGG_PROFILES = 4, SD_AGG_OUTCOMES = 6, SD_AGG_PROTECTED_BY = 4, SD_AGG_STS_STATUS = 4,
+enum { SD_AGG_PROFILES = 4, SD_AGG_OUTCOMES = 6, SD_AGG_PROTECTED_BY = 5, SD_AGG_STS_STATUS = 4,
        SD_AGG_DANE_STATUS = 7, SD_AGG_TLSRPT_STATUS = 4 };
 
 typedef struct sd_agg_adoption {
@@ -121,7 +122,12 @@ typedef struct sd_agg_operator {
 
 typedef struct sd_agg {
   long provider_threshold;
+  /* Measured domains only: a domain whose protected_by is unknown (nothing
+   * decided either protocol) is not measured; it is counted apart, in
+   * not_measured and c[SD_AGG_NOT_MEASURED], never in the denominators of
+   * sections 1 to 5 (verdicts.md: a failed measurement is never "none"). */
   sd_agg_adoption adoption;
+  sd_agg_adoption not_measured; /* adoption counters of the domains not measured */
   long long c[SD_AGG__COUNT];
   long long profiles[SD_AGG_PROFILES][SD_AGG_OUTCOMES];
   long long protected_by[SD_AGG_PROTECTED_BY];
@@ -145,6 +151,8 @@ typedef struct sd_agg {
   sd_strmap unknown_reasons; /* generic reason text -> unknown domains */
   sd_strmap unknown_codes;   /* finding code -> unknown domains */
   sd_strmap versions;        /* stsdane_version -> domains */
+  sd_strmap not_measured_reasons;   /* generic reason text -> domains not measured */
+  sd_strmap not_measured_conflicts; /* conflict code -> domains not measured */
   sd_strmap policy_hosts;    /* operator -> ext sd_agg_operator */
   sd_strmap mx_hosts;        /* operator -> ext sd_agg_operator */
 } sd_agg;

@@ -29,6 +29,7 @@ static void merge_tlds(sd_strmap *dst, const sd_strmap *src) {
 int sd_agg_merge(sd_agg *dst, const sd_agg *src) {
   if (!dst || !src || dst->provider_threshold != src->provider_threshold) return -1;
   add_array(dst->adoption.c, src->adoption.c, SD_ADOPT__COUNT);
+  add_array(dst->not_measured.c, src->not_measured.c, SD_ADOPT__COUNT);
   add_array(dst->c, src->c, SD_AGG__COUNT);
   add_array(&dst->profiles[0][0], &src->profiles[0][0], SD_AGG_PROFILES * SD_AGG_OUTCOMES);
   add_array(dst->protected_by, src->protected_by, SD_AGG_PROTECTED_BY);
@@ -43,11 +44,13 @@ int sd_agg_merge(sd_agg *dst, const sd_agg *src) {
   const sd_strmap *from[] = {&src->conflicts,   &src->sts_c1,          &src->sts_c2,         &src->sts_http,
                              &src->sts_c3,      &src->sts_c4,          &src->dane_bogus,     &src->dane_insec,
                              &src->tlsa_params, &src->tlsa_usage,      &src->tlsa_selector,  &src->unknown_reasons,
-                             &src->unknown_codes, &src->versions};
+                             &src->unknown_codes, &src->versions, &src->not_measured_reasons,
+                             &src->not_measured_conflicts};
   sd_strmap *to[] = {&dst->conflicts,   &dst->sts_c1,          &dst->sts_c2,         &dst->sts_http,
                      &dst->sts_c3,      &dst->sts_c4,          &dst->dane_bogus,     &dst->dane_insec,
                      &dst->tlsa_params, &dst->tlsa_usage,      &dst->tlsa_selector,  &dst->unknown_reasons,
-                     &dst->unknown_codes, &dst->versions};
+                     &dst->unknown_codes, &dst->versions, &dst->not_measured_reasons,
+                     &dst->not_measured_conflicts};
   for (size_t i = 0; i < sizeof(to) / sizeof(to[0]); i++) sd_strmap_merge_counts(to[i], from[i]);
   sd_agg_merge_operators(&dst->policy_hosts, &src->policy_hosts, dst->provider_threshold);
   sd_agg_merge_operators(&dst->mx_hosts, &src->mx_hosts, dst->provider_threshold);

@@ -100,25 +100,60 @@ const char *sd_percent(long long n, long long d, char *buf, size_t len) {
 /* ---- section 1: adoption ------------------------------------------------------- */
 
 static const char *const two_cols[] = {"measure", "domains"};
+/* Headline tables: measured domains, and apart the ones not measured. */
+static const char *const headline_cols[] = {"measure", "measured domains", "not measured"};
+#define MEASURED_DEN "% of measured domains (not measured: % of those not measured, never in the measured column)"
+
+/* The domains whose measurement failed, and why: every headline table
+ * leaves them out of its denominator and shows them in its own column. */
+static void not_measured_table(sd_tables *t, const sd_agg *a) {
+  long long measured = a->adoption.c[SD_ADOPT_DOMAINS], not_measured = a->c[SD_AGG_NOT_MEASURED];
+  sd_table *tb = sd_tables_add(t, "not_measured", "1. Adoption", "Domains not measured (unknown, apart from every table)",
+                               "% of domains in the input (reasons: % of the domains not measured)", SD_CHART_NONE, 2,
+                               two_cols);
+  sd_table_row(tb, "domains measured", measured, measured + not_measured);
+  sd_table_row(tb, "domains not measured (protected_by unknown)", not_measured, measured + not_measured);
+  size_t n;
+  const sd_strmap_entry **sorted = sd_strmap_sorted(&a->not_measured_reasons, &n, sd_strmap_cmp_count_desc);
+  for (size_t i = 0; i < n; i++) {
+    char *label = sd_asprintf("reason: %s", sorted[i]->key);
+    sd_table_row(tb, label, sorted[i]->count, not_measured);
+    free(label);
+  }
+  free(sorted);
+}
+
+/* "label | n of measured | u of not measured" */
+static void headline_row(sd_table *tb, const char *label, long long n, long long measured, long long u,
+                         long long not_measured) {
+  sd_table_text(tb, label);
+  sd_table_num(tb, n, measured);
+  sd_table_num(tb, u, not_measured);
+}
 
 static void adoption_tables(sd_tables *t, const sd_agg *a) {
   const long long *c = a->adoption.c, all = c[SD_ADOPT_DOMAINS];
-  sd_table *tb = sd_tables_add(t, "adoption", "1. Adoption", "Adoption (overall)", "% of domains scanned",
-                               SD_CHART_BARS, 2, two_cols);
-  sd_table_row(tb, "domains scanned", all, all);
-  sd_table_row(tb, "with MX records", c[SD_ADOPT_WITH_MX], all);
-  sd_table_row(tb, "with null MX", c[SD_ADOPT_NULL_MX], all);
-  sd_table_row(tb, "receiving no mail", c[SD_ADOPT_NO_MAIL], all);
-  sd_table_row(tb, "with an MTA-STS TXT record", c[SD_ADOPT_STS_RECORD], all);
-  sd_table_row(tb, "with a valid MTA-STS policy", c[SD_ADOPT_STS_VALID], all);
-  sd_table_row(tb, "with a TLSRPT record", c[SD_ADOPT_TLSRPT_RECORD], all);
-  sd_table_row(tb, "with a valid TLSRPT record", c[SD_ADOPT_TLSRPT_VALID], all);
-  sd_table_row(tb, "with DNSSEC-signed MX", c[SD_ADOPT_MX_DNSSEC], all);
-  sd_table_row(tb, "with TLSA on at least one MX", c[SD_ADOPT_TLSA_ANY_MX], all);
-  sd_table_row(tb, "with TLSA on every MX", c[SD_ADOPT_TLSA_ALL_MX], all);
-  sd_table_row(tb, "with valid DANE (valid or partial)", c[SD_ADOPT_DANE_VALID], all);
-  sd_table_row(tb, "with both MTA-STS record and TLSA", c[SD_ADOPT_BOTH], all);
-  sd_table_row(tb, "with both valid", c[SD_ADOPT_BOTH_VALID], all);
+  const long long *u = a->not_measured.c, none = u[SD_ADOPT_DOMAINS];
+  not_measured_table(t, a);
+  sd_table *tb = sd_tables_add(t, "adoption", "1. Adoption", "Adoption (overall)", MEASURED_DEN, SD_CHART_BARS, 3,
+                               headline_cols);
+  static const struct { const char *label; sd_adopt_counter k; } rows[] = {
+      {"domains", SD_ADOPT_DOMAINS},
+      {"with MX records", SD_ADOPT_WITH_MX},
+      {"with null MX", SD_ADOPT_NULL_MX},
+      {"receiving no mail", SD_ADOPT_NO_MAIL},
+      {"with an MTA-STS TXT record", SD_ADOPT_STS_RECORD},
+      {"with a valid MTA-STS policy", SD_ADOPT_STS_VALID},
+      {"with a TLSRPT record", SD_ADOPT_TLSRPT_RECORD},
+      {"with a valid TLSRPT record", SD_ADOPT_TLSRPT_VALID},
+      {"with DNSSEC-signed MX", SD_ADOPT_MX_DNSSEC},
+      {"with TLSA on at least one MX", SD_ADOPT_TLSA_ANY_MX},
+      {"with TLSA on every MX", SD_ADOPT_TLSA_ALL_MX},
+      {"with valid DANE (valid or partial)", SD_ADOPT_DANE_VALID},
+      {"with both MTA-STS record and TLSA", SD_ADOPT_BOTH},
+      {"with both valid", SD_ADOPT_BOTH_VALID}};
+  for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+    headline_row(tb, rows[i].label, c[rows[i].k], all, u[rows[i].k], none);
 
   tb = sd_tables_add(t, "sts_tlsrpt", "1. Adoption", "TLSRPT among MTA-STS domains",
                      "% of domains with an MTA-STS record", SD_CHART_NONE, 2, two_cols);
@@ -145,7 +180,7 @@ static void tld_table(sd_tables *t, const sd_agg *a) {
   static const char *const cols[] = {"TLD", "domains", "MTA-STS record", "valid policy", "enforce",
                                      "TLSRPT valid", "DNSSEC MX", "TLSA any MX", "both"};
   sd_table *tb = sd_tables_add(t, "adoption_per_tld", "1. Adoption", "Adoption per TLD",
-                               "% of that TLD's domains", SD_CHART_NONE, 9, cols);
+                               "% of that TLD's measured domains", SD_CHART_NONE, 9, cols);
   size_t n;
   const sd_strmap_entry **sorted = sd_strmap_sorted(&a->per_tld, &n, cmp_tld);
   static const sd_adopt_counter shown[] = {SD_ADOPT_STS_RECORD, SD_ADOPT_STS_VALID, SD_ADOPT_MODE_ENFORCE,
@@ -274,8 +309,9 @@ static void provider_tables(sd_tables *t, const sd_agg *a) {
   const char *sec = "4. Third-party vs self-managed";
   static const char *const cols[] = {"role and kind", "domains", "operators", "MTA-STS record",
                                      "MTA-STS misconfigured", "TLSA", "DANE misconfigured"};
-  char *den = sd_asprintf("domains: %% of domains attributed in that role; misconfigured: %% of those with a record "
-                          "/ TLSA. Provider = operator serving >= %ld registrable domains (last two labels)",
+  char *den = sd_asprintf("domains: %% of measured domains attributed in that role; misconfigured: %% of those with "
+                          "a record / TLSA. Provider = operator serving >= %ld registrable domains (Public Suffix "
+                          "List). Domains not measured are not attributed (last row)",
                           a->provider_threshold);
   sd_table *tb = sd_tables_add(t, "providers", sec, "Third-party vs self-managed", den, SD_CHART_BARS, 7, cols);
   free(den);
@@ -294,6 +330,9 @@ static void provider_tables(sd_tables *t, const sd_agg *a) {
     sd_table_num(tb, tot[SD_OP_TLSA], 0);
     sd_table_num(tb, tot[SD_OP_DANE_MISCONFIGURED], tot[SD_OP_TLSA]);
   }
+  sd_table_text(tb, "not measured (not attributed)");
+  sd_table_num(tb, a->c[SD_AGG_NOT_MEASURED], 0);
+  for (int i = 0; i < 5; i++) sd_table_text(tb, "-");
   static const char *const top_cols[] = {"operator", "domains", "MTA-STS misconfigured", "DANE misconfigured"};
   const struct { const char *id, *title; const sd_strmap *ops; } tops[] = {
       {"providers_policy", "Top policy-hosting providers (CNAME target or address)", &a->policy_hosts},
@@ -320,36 +359,52 @@ static void provider_tables(sd_tables *t, const sd_agg *a) {
 
 static void cross_tables(sd_tables *t, const sd_agg *a) {
   const char *sec = "5. Cross-protocol view";
-  long long all = a->adoption.c[SD_ADOPT_DOMAINS];
-  const char *cols[1 + SD_AGG_OUTCOMES];
+  long long all = a->adoption.c[SD_ADOPT_DOMAINS], none = a->c[SD_AGG_NOT_MEASURED];
+  const char *cols[2 + SD_AGG_OUTCOMES];
   cols[0] = "sender profile";
   for (int o = 0; o < SD_AGG_OUTCOMES; o++) cols[1 + o] = sd_agg_outcome_names[o];
-  sd_table *tb = sd_tables_add(t, "outcomes", sec, "Outcome per sender profile", "% of domains scanned",
-                               SD_CHART_STACKED, 1 + SD_AGG_OUTCOMES, cols);
+  cols[1 + SD_AGG_OUTCOMES] = "not measured";
+  sd_table *tb = sd_tables_add(t, "outcomes", sec, "Outcome per sender profile",
+                               "% of measured domains (not measured: apart, no percentage)", SD_CHART_STACKED,
+                               2 + SD_AGG_OUTCOMES, cols);
   for (int p = 0; p < SD_AGG_PROFILES; p++) {
     sd_table_text(tb, sd_agg_profile_names[p]);
     for (int o = 0; o < SD_AGG_OUTCOMES; o++) sd_table_num(tb, a->profiles[p][o], all);
+    sd_table_num(tb, none, 0);
   }
-  tb = sd_tables_add(t, "protected_by", sec, "Protected by", "% of domains scanned", SD_CHART_BARS, 2, two_cols);
-  for (int i = 0; i < SD_AGG_PROTECTED_BY; i++) sd_table_row(tb, sd_agg_protected_by_names[i], a->protected_by[i], all);
+  tb = sd_tables_add(t, "protected_by", sec, "Protected by", MEASURED_DEN, SD_CHART_BARS, 3, headline_cols);
+  for (int i = 0; i < SD_AGG_PROTECTED_BY; i++) {
+    int unknown = strcmp(sd_agg_protected_by_names[i], "unknown") == 0;
+    headline_row(tb, sd_agg_protected_by_names[i], unknown ? 0 : a->protected_by[i], all,
+                 unknown ? a->protected_by[i] : 0, none);
+  }
 
-  tb = sd_tables_add(t, "conflicts", sec, "Conflicts between the protocols", "% of domains scanned", SD_CHART_BARS, 2,
-                     two_cols);
+  tb = sd_tables_add(t, "conflicts", sec, "Conflicts between the protocols", MEASURED_DEN, SD_CHART_BARS, 3,
+                     headline_cols);
   static const char *const codes[] = {"sts-fails-dane-passes", "dane-fails-sts-passes", "mx-set-mismatch",
                                       "cert-pkix-only",        "cert-dane-only",        "dane-with-sts-testing",
                                       NULL};
-  for (size_t i = 0; codes[i]; i++) sd_table_row(tb, codes[i], sd_strmap_count(&a->conflicts, codes[i]), all);
-  size_t n;
-  const sd_strmap_entry **sorted = sd_strmap_sorted(&a->conflicts, &n, NULL);
-  for (size_t i = 0; i < n; i++) {
-    int known = 0;
-    for (size_t k = 0; codes[k]; k++) known |= strcmp(codes[k], sorted[i]->key) == 0;
-    if (!known) sd_table_row(tb, sorted[i]->key, sorted[i]->count, all);
+  for (size_t i = 0; codes[i]; i++)
+    headline_row(tb, codes[i], sd_strmap_count(&a->conflicts, codes[i]), all,
+                 sd_strmap_count(&a->not_measured_conflicts, codes[i]), none);
+  /* Other codes, from measured domains and then those seen only among the
+   * domains not measured. */
+  const sd_strmap *maps[2] = {&a->conflicts, &a->not_measured_conflicts};
+  for (int m = 0; m < 2; m++) {
+    size_t n;
+    const sd_strmap_entry **sorted = sd_strmap_sorted(maps[m], &n, NULL);
+    for (size_t i = 0; i < n; i++) {
+      int known = m == 1 && sd_strmap_count(&a->conflicts, sorted[i]->key) > 0;
+      for (size_t k = 0; codes[k]; k++) known |= strcmp(codes[k], sorted[i]->key) == 0;
+      if (!known)
+        headline_row(tb, sorted[i]->key, sd_strmap_count(&a->conflicts, sorted[i]->key), all,
+                     sd_strmap_count(&a->not_measured_conflicts, sorted[i]->key), none);
+    }
+    free(sorted);
   }
-  free(sorted);
-  sd_table_row(tb, "domains with any conflict", a->c[SD_AGG_CONFLICT_DOMAINS], all);
+  headline_row(tb, "domains with any conflict", a->c[SD_AGG_CONFLICT_DOMAINS], all, 0, none);
 
-  tb = sd_tables_add(t, "cross", sec, "Where one protocol fails and the other delivers", "% of domains scanned",
+  tb = sd_tables_add(t, "cross", sec, "Where one protocol fails and the other delivers", "% of measured domains",
                      SD_CHART_NONE, 2, two_cols);
   sd_table_row(tb, "MTA-STS senders fail, DANE senders deliver", a->c[SD_AGG_STS_FAIL_DANE_PASS], all);
   sd_table_row(tb, "DANE senders fail, MTA-STS senders deliver", a->c[SD_AGG_DANE_FAIL_STS_PASS], all);
@@ -374,12 +429,14 @@ static void map_rows(sd_table *tb, const char *prefix, const sd_strmap *m, long 
 
 static void quality_tables(sd_tables *t, const sd_agg *a) {
   const char *sec = "6. Measurement quality";
-  long long all = a->adoption.c[SD_ADOPT_DOMAINS], unknown = a->c[SD_AGG_UNKNOWN_DOMAINS];
+  long long all = a->adoption.c[SD_ADOPT_DOMAINS] + a->c[SD_AGG_NOT_MEASURED], unknown = a->c[SD_AGG_UNKNOWN_DOMAINS];
   sd_table *tb = sd_tables_add(t, "quality", sec, "Input and unknown outcomes",
-                               "% of domains scanned (reasons and codes: % of domains with an unknown outcome)",
+                               "% of domains scanned, measured or not (reasons and codes: % of domains with an "
+                               "unknown outcome)",
                                SD_CHART_NONE, 2, (const char *const[]){"measure", "count"});
   sd_table_row(tb, "input lines", a->c[SD_AGG_LINES], 0);
   sd_table_row(tb, "malformed lines (skipped)", a->c[SD_AGG_MALFORMED], a->c[SD_AGG_LINES]);
+  sd_table_row(tb, "domains not measured (protected_by unknown)", a->c[SD_AGG_NOT_MEASURED], all);
   sd_table_row(tb, "domains with an unknown outcome", unknown, all);
   map_rows(tb, "reason: ", &a->unknown_reasons, unknown);
   map_rows(tb, "code: ", &a->unknown_codes, unknown);
