@@ -6,9 +6,8 @@
  * caller's) and returns one JSON object per domain, in the format documented
  * in docs/json.md (the contract of the project's verdict model).
  *
- * Threads: every callback runs on the loop's thread. In stub mode a handle
- * also starts one worker thread of its own that only verifies DNSSEC
- * signatures (docs/dns.md); it is joined when the handle is freed.
+ * Threads: the library starts none; everything, libunbound's DNS
+ * resolution and DNSSEC validation included, runs on the loop's thread.
  */
 #ifndef STSDANE_STSDANE_H
 #define STSDANE_STSDANE_H
@@ -30,10 +29,12 @@ enum {
 
 typedef struct stsdane_options {
   const char *resolver;          /* stub resolver address; NULL: /etc/resolv.conf */
-  const char *trust_anchor_file; /* DNSSEC root trust anchor (zone-file format); NULL: built-in */
+  const char *trust_anchor_file; /* DNSSEC root trust anchor (zone-file format); NULL: /usr/share/dns/root.key */
   const char *ca_file;           /* trusted WebPKI roots (PEM); NULL: system store */
   int recursive;                 /* full recursion instead of a stub resolver */
-  const char *root_hints_file;   /* root hints for recursion; NULL: built-in */
+  const char *root_hints_file;   /* root hints for recursion; NULL: libunbound's built-in */
+  const char *const *unbound_options; /* extra libunbound settings, "name: value" each */
+  size_t unbound_option_count;
   const char *ehlo_name;         /* EHLO name; NULL: "stsdane.invalid" */
   int no_smtp;                   /* skip SMTP probes */
   int no_https;                  /* skip policy fetches */

@@ -1,7 +1,5 @@
 #include "cli/options.h"
 
-#include "dns/unbound_options.h"
-
 #include <errno.h>
 #include <getopt.h>
 #include <sys/stat.h>
@@ -47,13 +45,26 @@ static const char *env_or_null(const char *name) {
   return v && *v ? v : NULL;
 }
 
-/* STSDANE_UNBOUND_OPTIONS: options for recursive mode, separated by ';'. */
-static void add_unbound_options_from_env(void) {
+static int add_unbound_option(sd_cli_options *o, const char *option) {
+  if (!strchr(option, ':') || o->engine.dns.unbound_option_count >= SD_CLI_MAX_UNBOUND_OPTIONS) return -1;
+  o->unbound_options[o->engine.dns.unbound_option_count++] = option;
+  return 0;
+}
+
+/* STSDANE_UNBOUND_OPTIONS: libunbound settings separated by ';'. */
+static void add_unbound_options_from_env(sd_cli_options *o) {
   const char *env = env_or_null("STSDANE_UNBOUND_OPTIONS");
-  char *copy = env ? strdup(env) : NULL, *save = NULL;
-  for (char *opt = copy ? strtok_r(copy, ";", &save) : NULL; opt; opt = strtok_r(NULL, ";", &save))
-    if (sd_unbound_option_add(opt) != 0) fprintf(stderr, "stsdane: ignoring STSDANE_UNBOUND_OPTIONS entry '%s'\n", opt);
-  free(copy);
+  char *save = NULL;
+  if (!env) return;
+  if (strlen(env) >= sizeof(o->unbound_options_env)) {
+    fprintf(stderr, "stsdane: ignoring STSDANE_UNBOUND_OPTIONS: longer than %zu bytes\n",
+            sizeof(o->unbound_options_env) - 1);
+    return;
+  }
+  snprintf(o->unbound_options_env, sizeof(o->unbound_options_env), "%s", env);
+  for (char *opt = strtok_r(o->unbound_options_env, ";", &save); opt; opt = strtok_r(NULL, ";", &save))
+    if (add_unbound_option(o, opt) != 0)
+      fprintf(stderr, "stsdane: ignoring STSDANE_UNBOUND_OPTIONS entry '%s' (want 'name: value')\n", opt);
 }
 
 void sd_cli_options_init(sd_cli_options *o) {
@@ -73,7 +84,8 @@ void sd_cli_options_init(sd_cli_options *o) {
   e->fetch.timeout_ms = 60000;
   e->fetch.connect_timeout_ms = 10000;
   e->smtp_port = 25;
-  add_unbound_options_from_env();
+  e->dns.unbound_options = o->unbound_options;
+  add_unbound_options_from_env(o);
   const char *nc = env_or_null("NO_COLOR");
   o->color = nc ? SD_COLOR_NEVER : SD_COLOR_AUTO;
 }
@@ -167,8 +179,9 @@ int sd_cli_options_handle(sd_cli_options *o, int opt, const char *arg) {
     }
     return 1;
   case OPT_UNBOUND_OPTION:
-    if (sd_unbound_option_add(arg) != 0) {
-      fprintf(stderr, "stsdane: --unbound-option wants 'name: value', e.g. 'local-zone: test. nodefault'\n");
+    if (add_unbound_option(o, arg) != 0) {
+      fprintf(stderr, "stsdane: --unbound-option wants 'name: value', e.g. 'local-zone: test. nodefault' "
+                      "(at most %d)\n", SD_CLI_MAX_UNBOUND_OPTIONS);
       return -1;
     }
     return 1;
@@ -208,14 +221,15 @@ void sd_cli_options_close_logs(sd_cli_options *o) {
 const char *sd_cli_options_help(void) {
   return "Measurement options (defaults from the environment in brackets):\n"
          "  --resolver ADDR       stub resolver address [STSDANE_RESOLVER; /etc/resolv.conf]\n"
-         "  --trust-anchor FILE   DNSSEC root trust anchor, zone-file format [STSDANE_TRUST_ANCHOR; built-in]\n"
+         "  --trust-anchor FILE   DNSSEC root trust anchor, zone-file format\n"
+         "                        [STSDANE_TRUST_ANCHOR; /usr/share/dns/root.key]\n"
          "  --recursive           resolve from the root instead of through a stub resolver\n"
          "  --root-hints FILE     root hints for --recursive [STSDANE_ROOT_HINTS]\n"
-         "  --unbound-option O    libunbound option for --recursive, e.g. 'local-zone: test. nodefault'\n"
+         "  --unbound-option O    libunbound setting, e.g. 'local-zone: test. nodefault'\n"
          "                        [STSDANE_UNBOUND_OPTIONS, ';'-separated]\n"
          "  --ca-file FILE        trusted WebPKI roots, PEM [STSDANE_CA_FILE; system store]\n"
          "  --ehlo NAME           name sent in EHLO [STSDANE_EHLO; stsdane.invalid]\n"
-         "  --dns-timeout S       per DNS query (5)\n"
+         "  --dns-timeout S       per DNS lookup, retries included (5)\n"
          "  --smtp-timeout S      per SMTP step (30)\n"
          "  --https-timeout S     policy fetch (60)\n"
          "  --no-smtp, --no-https skip SMTP probes / policy fetches\n"

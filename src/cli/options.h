@@ -12,8 +12,13 @@ enum { SD_EXIT_OK = 0, SD_EXIT_WARNINGS = 1, SD_EXIT_AT_RISK = 2, SD_EXIT_USAGE 
 
 typedef enum sd_color { SD_COLOR_AUTO, SD_COLOR_ALWAYS, SD_COLOR_NEVER } sd_color;
 
+/* --unbound-option values kept: more is surely a mistake. */
+#define SD_CLI_MAX_UNBOUND_OPTIONS 32
+
 typedef struct sd_cli_options {
   sd_engine_options engine;
+  const char *unbound_options[SD_CLI_MAX_UNBOUND_OPTIONS]; /* engine.dns points here */
+  char unbound_options_env[4096]; /* STSDANE_UNBOUND_OPTIONS, split in place */
   int json;
   int include_pem;
   sd_color color;

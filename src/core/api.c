@@ -27,6 +27,8 @@ stsdane *stsdane_new(const stsdane_options *o, char *err, size_t err_len) {
   eo.dns.trust_anchor_file = o->trust_anchor_file;
   eo.dns.recursive = o->recursive;
   eo.dns.root_hints_file = o->root_hints_file;
+  eo.dns.unbound_options = o->unbound_options;
+  eo.dns.unbound_option_count = o->unbound_option_count;
   eo.dns.timeout_ms = o->dns_timeout_ms;
   eo.ca_file = o->ca_file;
   eo.no_smtp = o->no_smtp;

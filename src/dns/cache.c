@@ -6,7 +6,7 @@
 #include "util/str.h"
 
 static uint64_t key_hash(const char *name, uint16_t type) {
-  uint64_t h = 1469598103934665603ULL ^ type; /* FNV-1a over the lower-cased name */
+  uint64_t h = 14695981039346656037ULL ^ type; /* FNV-1a over the lower-cased name */
   for (const char *p = name; *p; p++) {
     char c = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
     h = (h ^ (uint8_t)c) * 1099511628211ULL;
@@ -67,11 +67,13 @@ sd_dns_cache_entry *sd_dns_cache_get(sd_dns_cache *cache, const char *name, uint
 
 void sd_dns_cache_completed(sd_dns_cache *cache, sd_dns_cache_entry *e) {
   e->fifo_next = NULL;
+  e->fifo_prev = cache->fifo_tail;
   if (cache->fifo_tail)
     cache->fifo_tail->fifo_next = e;
   else
     cache->fifo_head = e;
   cache->fifo_tail = e;
+  e->in_fifo = 1;
 }
 
 void sd_dns_cache_hold(sd_dns_cache_entry *e) { e->holds++; }
@@ -89,6 +91,7 @@ void sd_dns_answer_clear(sd_dns_answer *a) {
   free(a->cnames);
   free(a->qname);
   free(a->error);
+  free(a->why_bogus);
   memset(a, 0, sizeof(*a));
 }
 
@@ -99,11 +102,35 @@ static void unlink_bucket(sd_dns_cache *cache, sd_dns_cache_entry *e) {
   cache->count--;
 }
 
+static void unlink_fifo(sd_dns_cache *cache, sd_dns_cache_entry *e) {
+  if (!e->in_fifo) return;
+  if (e->fifo_prev)
+    e->fifo_prev->fifo_next = e->fifo_next;
+  else
+    cache->fifo_head = e->fifo_next;
+  if (e->fifo_next)
+    e->fifo_next->fifo_prev = e->fifo_prev;
+  else
+    cache->fifo_tail = e->fifo_prev;
+  e->fifo_next = e->fifo_prev = NULL;
+  e->in_fifo = 0;
+}
+
 static sd_dns_cache_entry *pop_head(sd_dns_cache *cache) {
   sd_dns_cache_entry *e = cache->fifo_head;
-  cache->fifo_head = e->fifo_next;
-  if (!cache->fifo_head) cache->fifo_tail = NULL;
+  unlink_fifo(cache, e);
   return e;
+}
+
+void sd_dns_cache_renew(sd_dns_cache *cache, sd_dns_cache_entry *e) {
+  char *qname = e->answer.qname;
+  uint16_t qtype = e->answer.qtype;
+  e->answer.qname = NULL;
+  sd_dns_answer_clear(&e->answer);
+  e->answer.qname = qname;
+  e->answer.qtype = qtype;
+  /* Out of the completed queue until the new lookup completes. */
+  unlink_fifo(cache, e);
 }
 
 void sd_dns_cache_trim(sd_dns_cache *cache) {

@@ -1,6 +1,7 @@
 /*
  * The answer cache behind sd_dns: (name, type) -> answer, with lookups in
- * flight merged. Bounded: beyond its capacity the oldest completed answers
+ * flight merged. An answer is kept as long as its TTL allows (sd_dns asks
+ * again once it has expired). Bounded: beyond its capacity the oldest completed answers
  * that nobody holds are dropped, except that an answer asked for again
  * since it was stored gets a second chance (it goes to the back of the
  * queue once): the MX hosts, addresses and TLSA records shared by many
@@ -26,14 +27,17 @@ typedef struct sd_dns_waiter {
 struct sd_dns_cache_entry {
   sd_dns_answer answer;          /* qname/qtype are the key */
   uint64_t hash;
-  int pending;                   /* lookup in flight */
-  int attempts;                  /* lookups sent for this entry (timeouts are retried) */
+  int pending;                   /* lookup in flight or queued */
+  uint64_t expires_ms;           /* monotonic time after which the answer is asked for again */
+  void *lookup;                  /* sd_dns's state of the lookup in flight, or NULL */
+  struct sd_dns_cache_entry *queue_next; /* sd_dns's queue of lookups waiting to be sent */
   int holds;                     /* deliveries scheduled that still read the answer */
   int referenced;                /* asked for again since it last reached the head (second chance) */
   void *owner;                   /* the sd_dns */
   sd_dns_waiter *waiters;
   sd_dns_cache_entry *bucket_next;
-  sd_dns_cache_entry *fifo_next; /* completed entries, oldest first */
+  sd_dns_cache_entry *fifo_next, *fifo_prev; /* completed entries, oldest first */
+  int in_fifo;
 };
 
 typedef struct sd_dns_cache {
@@ -54,6 +58,9 @@ void sd_dns_cache_release(sd_dns_cache_entry *e);
 /* Drops the oldest unused completed entries while over capacity. */
 void sd_dns_cache_trim(sd_dns_cache *cache);
 void sd_dns_answer_clear(sd_dns_answer *a);
+/* Empties a kept answer for a new lookup of the same (name, type): the
+ * entry stays where it is. Only for entries nobody holds or waits on. */
+void sd_dns_cache_renew(sd_dns_cache *cache, sd_dns_cache_entry *e);
 void sd_dns_cache_destroy(sd_dns_cache *cache);
 
 #endif

@@ -1,16 +1,15 @@
 /*
  * Asynchronous DNS with DNSSEC validation, on the shared libevent loop.
  *
- * Every query goes to the configured resolver with the CD bit, and the
- * answers are validated here against our trust anchor, so a bogus answer
- * arrives as bogus, with its data, instead of a bare SERVFAIL; resolver
- * failures stay distinct (SD_LOOKUP_ERROR). In stub mode the fast path
- * (fastpath.h) sends and proves the common answers itself with zone keys
- * getdns validated once; getdns validates everything else through the full
- * chain, and does all of recursive mode. Answers are cached by (name, type)
- * for the life of the resolver object, and identical queries in flight are
- * merged, so the MX hosts and TLSA records shared by many domains are looked
- * up once per scan.
+ * Every lookup goes to libunbound (ub_context.h), running on the caller's
+ * event_base: in stub mode it forwards to the configured resolver and
+ * validates what comes back against our trust anchor; in recursive mode it
+ * resolves from the root. Either way a bogus answer arrives as bogus, with
+ * its data and libunbound's reason, not as a bare SERVFAIL, and resolver
+ * failures stay distinct (SD_LOOKUP_ERROR). Answers are kept by (name,
+ * type) for as long as their TTL allows, and identical lookups in flight
+ * are merged, so the MX hosts and TLSA records shared by many domains are
+ * asked for once per scan.
  */
 #ifndef SD_DNS_DNS_H
 #define SD_DNS_DNS_H
@@ -31,10 +30,12 @@ enum {
 
 typedef struct sd_dns_options {
   const char *resolver;          /* address of the stub resolver; NULL: /etc/resolv.conf */
-  const char *trust_anchor_file; /* root DS/DNSKEY in zone-file format; NULL: getdns built-in */
+  const char *trust_anchor_file; /* root DS/DNSKEY in zone-file format; NULL: /usr/share/dns/root.key */
   int recursive;                 /* full recursion instead of stub */
-  const char *root_hints_file;   /* for recursion; NULL: built-in root hints */
-  int timeout_ms;                /* per query; default 5000 */
+  const char *root_hints_file;   /* for recursion; NULL: libunbound's built-in root hints */
+  const char *const *unbound_options; /* "name: value" libunbound settings, applied last, in order */
+  size_t unbound_option_count;
+  int timeout_ms;                /* per lookup, all retries included; default 5000 */
   size_t cache_entries;          /* answers kept; default 16384; 0 = default */
   FILE *query_log;               /* "name TYPE" per query sent (dnsperf format) */
   FILE *answer_log;              /* "name TYPE lookup dnssec" per answer delivered (answer_log.h) */
@@ -65,6 +66,7 @@ typedef struct sd_dns_answer {
   char **cnames;            /* CNAME chain targets, in order */
   size_t cname_count;
   int rrsig_expired;        /* some RRSIG in the answer is past its expiration */
+  char *why_bogus;          /* SD_DNSSEC_BOGUS: libunbound's reason, or NULL */
 } sd_dns_answer;
 
 typedef struct sd_dns sd_dns;
