@@ -91,6 +91,20 @@ static int print_results(const check_run *run, const sd_cli_options *o) {
   return status;
 }
 
+/* A resolver that answered nothing (or K lookups in a row failed) makes the
+ * whole run incomplete, whatever the per-domain statuses: the results say
+ * nothing about the domains. */
+static int resolver_verdict(const sd_engine *engine, int status) {
+  const sd_resolver_health *h = &engine->health;
+  if (!h->down && !sd_resolver_health_none_answered(h)) return status;
+  fprintf(stderr,
+          "stsdane check: no DNS lookup got an answer (%llu of %llu failed; last: %s): the resolver (or the "
+          "domain's name servers) is not answering; the results above are unknown, not findings about the domain: "
+          "check the resolver (--resolver) and run again\n",
+          (unsigned long long)h->errors, (unsigned long long)h->answers, h->last_error);
+  return SD_EXIT_INCOMPLETE;
+}
+
 int sd_cmd_check(int argc, char **argv) {
   sd_cli_options o;
   sd_cli_options_init(&o);
@@ -116,6 +130,7 @@ int sd_cmd_check(int argc, char **argv) {
   }
   event_base_dispatch(base);
   int status = print_results(&run, &o);
+  status = resolver_verdict(engine, status);
   for (size_t i = 0; i < run.count; i++)
     if (run.results[i]) {
       sd_domain_result_free(run.results[i]);

@@ -9,7 +9,8 @@
 
 enum {
   OPT_SCAN_CONCURRENCY = OPT__ENGINE_LAST + 100, OPT_SCAN_RESUME, OPT_SCAN_FORCE, OPT_SCAN_SHARD,
-  OPT_SCAN_SHARDS, OPT_SCAN_PROGRESS, OPT_SCAN_NO_PROGRESS, OPT_SCAN_FLUSH_LINES,
+  OPT_SCAN_SHARDS, OPT_SCAN_PROGRESS, OPT_SCAN_NO_PROGRESS, OPT_SCAN_FLUSH_LINES, OPT_SCAN_OTHER_INPUT,
+  OPT_SCAN_REDO_UNKNOWN,
 };
 
 static const struct option scan_long_options[] = {
@@ -22,6 +23,7 @@ static const struct option scan_long_options[] = {
     {"progress", no_argument, NULL, OPT_SCAN_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_SCAN_NO_PROGRESS},
     {"flush-lines", required_argument, NULL, OPT_SCAN_FLUSH_LINES},
+    {"other-input", no_argument, NULL, OPT_SCAN_OTHER_INPUT},
     {"help", no_argument, NULL, 'h'},
 };
 
@@ -35,6 +37,8 @@ static void print_help(void) {
          "  -o, --output FILE     JSON Lines output (default: standard output)\n"
          "  --concurrency N       domains in flight (%d)\n"
          "  --resume              finish an interrupted scan: keep the rows in FILE, add the missing ones\n"
+         "  --other-input         with --resume: accept an input that is not the one FILE was started\n"
+         "                        with (recorded in FILE.input.json); rows are keyed by line number\n"
          "  --force               overwrite an existing output instead of refusing\n"
          "  --shard K/N           scan only shard K (0..N-1) of N (stable hash of the domain)\n"
          "  --shards N            as --shard, K from STSDANE_SHARD, JOB_COMPLETION_INDEX\n"
@@ -42,7 +46,9 @@ static void print_help(void) {
          "  --progress, --no-progress  live progress on stderr (default: when stderr is a terminal)\n"
          "  --flush-lines N       rows per output batch (1000; also flushed every second)\n"
          "\nExit status: 0 the scan completed (whatever the verdicts), 1 I/O error,\n"
-         "3 usage error, 130/143 interrupted by SIGINT/SIGTERM (rerun with --resume).\n\n%s",
+         "3 usage error (also: another scan is writing FILE, or --resume with another input),\n"
+         "4 the resolver stopped answering (rerun with --resume when it is back),\n"
+         "130/143 interrupted by SIGINT/SIGTERM (rerun with --resume).\n\n%s",
          SD_SCAN_DEFAULT_CONCURRENCY, sd_cli_options_help());
 }
 
@@ -60,6 +66,7 @@ static int handle_scan_option(sd_scan_config *c, int opt, const char *arg) {
     return 1;
   case OPT_SCAN_RESUME: c->resume = 1; return 1;
   case OPT_SCAN_FORCE: c->force = 1; return 1;
+  case OPT_SCAN_OTHER_INPUT: c->other_input = 1; return 1;
   case OPT_SCAN_SHARD:
     if (sd_shard_parse(arg, &c->shard, err, sizeof(err)) != 0) {
       fprintf(stderr, "stsdane scan: %s\n", err);

@@ -21,6 +21,7 @@ sd_engine *sd_engine_new(struct event_base *base, const sd_engine_options *optio
   }
   en->base = base;
   en->options = *options;
+  sd_resolver_health_init(&en->health, -1);
   apply_defaults(&en->options);
   en->trust = sd_trust_store_load(en->options.ca_file, err, err_len);
   if (!en->trust) goto fail;
@@ -51,4 +52,29 @@ void sd_engine_free(sd_engine *en) {
   sd_dns_free(en->dns);
   if (en->trust) X509_STORE_free(en->trust);
   free(en);
+}
+
+typedef struct observed_query {
+  sd_engine *engine;
+  sd_dns_cb cb;
+  void *arg;
+} observed_query;
+
+static void on_observed_answer(const sd_dns_answer *answer, void *arg) {
+  observed_query q = *(observed_query *)arg;
+  free(arg);
+  int went_down = sd_resolver_health_observe(&q.engine->health, answer);
+  q.cb(answer, q.arg);
+  if (went_down && q.engine->on_resolver_down) q.engine->on_resolver_down(q.engine->on_resolver_down_arg);
+}
+
+int sd_engine_dns_query(sd_engine *engine, const char *name, uint16_t type, sd_dns_cb cb, void *arg) {
+  observed_query *q = malloc(sizeof(*q));
+  if (!q) return -1;
+  *q = (observed_query){engine, cb, arg};
+  if (sd_dns_query(engine->dns, name, type, on_observed_answer, q) != 0) {
+    free(q);
+    return -1;
+  }
+  return 0;
 }

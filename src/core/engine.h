@@ -11,6 +11,7 @@
 
 #include <openssl/x509_vfy.h>
 
+#include "core/resolver_health.h"
 #include "core/result.h"
 #include "dns/dns.h"
 #include "mtasts/fetch.h"
@@ -38,11 +39,19 @@ typedef struct sd_engine {
   sd_prober *prober;
   X509_STORE *trust;
   struct sd_verify_memo *verify_memo; /* shared certificate verifications */
+  sd_resolver_health health;          /* every DNS answer of every domain, observed */
+  /* Called once, from a DNS callback, when the resolver counts as down. */
+  void (*on_resolver_down)(void *arg);
+  void *on_resolver_down_arg;
 } sd_engine;
 
 /* NULL on failure with the reason in err. */
 sd_engine *sd_engine_new(struct event_base *base, const sd_engine_options *options, char *err, size_t err_len);
 void sd_engine_free(sd_engine *engine);
+
+/* sd_dns_query through the engine: the answer is observed by the resolver
+ * health check before cb sees it. 0, or -1 when the query cannot start. */
+int sd_engine_dns_query(sd_engine *engine, const char *name, uint16_t type, sd_dns_cb cb, void *arg);
 
 /* Called once per domain with a result the callee owns (free it with
  * sd_domain_result_free). */

@@ -55,7 +55,7 @@ static mx_step *new_step(eval *ev, size_t mx) {
 
 static void query(eval *ev, const char *name, uint16_t type, sd_dns_cb cb, void *ctx) {
   ev->pending++;
-  if (sd_dns_query(ev->engine->dns, name, type, cb, ctx) != 0) {
+  if (sd_engine_dns_query(ev->engine, name, type, cb, ctx) != 0) {
     /* Cannot even start: count it as done; the field stays "error". */
     free(ctx != ev ? ctx : NULL);
     ev->pending--;
@@ -256,7 +256,7 @@ static void query_addresses(eval *ev, const char *name, int want_aaaa, sd_dns_cb
   const uint16_t types[2] = {SD_RR_A, SD_RR_AAAA};
   int count = want_aaaa ? 2 : 1, failed[2] = {0, 0};
   ev->pending += count;
-  for (int i = 0; i < count; i++) failed[i] = sd_dns_query(ev->engine->dns, name, types[i], cb, ctx) != 0;
+  for (int i = 0; i < count; i++) failed[i] = sd_engine_dns_query(ev->engine, name, types[i], cb, ctx) != 0;
   char why[] = "the lookup could not be started";
   sd_dns_answer error = {.qname = (char *)name, .lookup = SD_LOOKUP_ERROR, .dnssec = SD_DNSSEC_INDETERMINATE,
                          .error = why};

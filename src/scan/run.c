@@ -1,16 +1,19 @@
 #include "scan/run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "scan/identity.h"
 #include "scan/input.h"
 #include "scan/output.h"
 #include "scan/progress.h"
@@ -22,6 +25,8 @@ typedef struct scan_run {
   struct event_base *base;
   sd_engine *engine;
   FILE *in_fp;
+  sd_input_identity input_id;
+  int lock_fd;               /* holds the exclusive flock on the output file, or -1 */
   sd_input input;
   sd_scan_row *row;          /* scratch for the reader */
   sd_scan_output out;
@@ -34,6 +39,8 @@ typedef struct scan_run {
   int stopping;              /* no new domains: signal, write or read error */
   int signal_no;
   int aborted;               /* left the loop with domains still in flight */
+  int resolver_down;         /* the resolver stopped answering: stop, exit 4 */
+  uint64_t abandoned;        /* domains in flight when it did (not written) */
   int input_error;
   struct event *refill_ev, *flush_timer, *progress_timer, *drain_timer, *sigint, *sigterm;
 } scan_run;
@@ -103,8 +110,12 @@ static void schedule_refill(scan_run *run) {
 static void on_result(sd_domain_result *r, void *arg) {
   scan_item *item = arg;
   scan_run *run = item->run;
-  write_result(run, item, r);
-  sd_scan_counters_add_result(&run->counters, r);
+  /* After the resolver went down a result measured nothing: it is not
+   * written, and --resume scans its line again. */
+  if (!run->resolver_down) {
+    write_result(run, item, r);
+    sd_scan_counters_add_result(&run->counters, r);
+  }
   sd_domain_result_free(r);
   free(r);
   free(item->reason);
@@ -187,6 +198,17 @@ static void draw_progress(scan_run *run) {
 
 static void on_progress_timer(evutil_socket_t fd, short what, void *arg) { draw_progress(arg); }
 
+/* The resolver stopped answering: take no new line, abandon the domains in
+ * flight (their rows would say nothing about them), exit 4. */
+static void on_resolver_down(void *arg) {
+  scan_run *run = arg;
+  run->resolver_down = 1;
+  run->stopping = 1;
+  run->abandoned = run->counters.in_flight;
+  run->aborted = run->counters.in_flight > 0;
+  event_base_loopbreak(run->base);
+}
+
 static void on_drain_timeout(evutil_socket_t fd, short what, void *arg) {
   scan_run *run = arg;
   run->aborted = 1;
@@ -248,24 +270,6 @@ static void raise_fd_limit(void) {
   }
 }
 
-/* Counts the lines of a regular file for the progress total, then rewinds. */
-static uint64_t count_lines(FILE *fp) {
-  struct stat st;
-  if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
-  char buf[1 << 16];
-  uint64_t lines = 0;
-  size_t n;
-  int last = '\n';
-  while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-    for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))) != NULL; p++) lines++;
-    last = buf[n - 1];
-  }
-  if (last != '\n') lines++;
-  clearerr(fp);
-  if (fseek(fp, 0, SEEK_SET) != 0) return 0;
-  return lines;
-}
-
 static int is_std(const char *path) { return !path || strcmp(path, "-") == 0; }
 
 static int same_file(const char *a, const char *b) {
@@ -287,7 +291,6 @@ static int open_input(scan_run *run) {
     fprintf(stderr, "stsdane scan: cannot read the domain list %s: %s\n", path, strerror(errno));
     return -1;
   }
-  if (run->show_progress) run->counters.lines_total = count_lines(run->in_fp);
   run->row = malloc(sizeof(*run->row));
   if (!run->row || sd_input_init(&run->input, run->in_fp) != 0) {
     fprintf(stderr, "stsdane scan: out of memory\n");
@@ -321,9 +324,79 @@ static int load_resume(scan_run *run) {
   return 0;
 }
 
+/*
+ * One writer per output: an exclusive flock held for the whole run (the
+ * lock goes with the process, so a killed scan never leaves it behind). A
+ * second scan on the same file, e.g. a re-queued pod overlapping its
+ * predecessor, is refused at once instead of interleaving rows.
+ */
+static int lock_output(scan_run *run) {
+  const char *path = run->cfg->output_path;
+  run->lock_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (run->lock_fd < 0) {
+    fprintf(stderr, "stsdane scan: cannot write %s: %s\n", path, strerror(errno));
+    return SD_SCAN_EXIT_IO;
+  }
+  if (flock(run->lock_fd, LOCK_EX | LOCK_NB) == 0) return SD_SCAN_EXIT_OK;
+  int e = errno;
+  if (e == EWOULDBLOCK) {
+    fprintf(stderr,
+            "stsdane scan: %s is being written by another stsdane scan (it holds the file's lock); only one scan "
+            "may write an output: wait for it to finish, or stop it, then rerun with --resume\n", path);
+    return SD_SCAN_EXIT_USAGE;
+  }
+  fprintf(stderr, "stsdane scan: cannot lock %s: %s\n", path, strerror(e));
+  return SD_SCAN_EXIT_IO;
+}
+
+/* One pass over a regular input file: its identity for --resume, and the
+ * line count for the progress total. After the lock, so a second scan is
+ * refused at once, not after reading a long list. */
+static int identify_input(scan_run *run) {
+  if (sd_input_identity_compute(run->in_fp, &run->input_id) != 0) {
+    fprintf(stderr, "stsdane scan: cannot read the domain list %s: %s\n", run->cfg->input_path, strerror(errno));
+    return SD_SCAN_EXIT_IO;
+  }
+  if (run->show_progress) run->counters.lines_total = run->input_id.lines;
+  return SD_SCAN_EXIT_OK;
+}
+
+static int output_has_rows(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+/* --resume: the input must be the one the output was started with. */
+static int check_identity(scan_run *run) {
+  const sd_scan_config *cfg = run->cfg;
+  char err[1024] = "", warn[512] = "";
+  int rc = sd_identity_check(cfg->output_path, cfg->input_path, &run->input_id, &cfg->shard, err, sizeof(err), warn,
+                             sizeof(warn));
+  if (warn[0]) fprintf(stderr, "stsdane scan: warning: %s\n", warn);
+  if (rc == -2 && cfg->other_input) {
+    fprintf(stderr, "stsdane scan: warning (--other-input): %s\n", err);
+    return SD_SCAN_EXIT_OK;
+  }
+  if (rc != 0) fprintf(stderr, "stsdane scan: %s\n", err);
+  return rc == 0 ? SD_SCAN_EXIT_OK : rc == -2 ? SD_SCAN_EXIT_USAGE : SD_SCAN_EXIT_IO;
+}
+
+static int record_identity(scan_run *run) {
+  char err[512];
+  if (sd_identity_record(run->cfg->output_path, run->cfg->input_path, &run->input_id, &run->cfg->shard, err,
+                         sizeof(err)) == 0)
+    return SD_SCAN_EXIT_OK;
+  fprintf(stderr, "stsdane scan: %s\n", err);
+  return SD_SCAN_EXIT_IO;
+}
+
 static int check_config(const sd_scan_config *cfg) {
   if (cfg->resume && is_std(cfg->output_path)) {
     fprintf(stderr, "stsdane scan: --resume needs an output file (-o OUT.jsonl)\n");
+    return -1;
+  }
+  if ((cfg->redo_unknown || cfg->other_input) && !cfg->resume) {
+    fprintf(stderr, "stsdane scan: --%s goes with --resume\n", cfg->redo_unknown ? "redo-unknown" : "other-input");
     return -1;
   }
   if (same_file(cfg->input_path, cfg->output_path)) {
@@ -338,6 +411,18 @@ static int setup(scan_run *run, const sd_engine_options *eo) {
   if (check_config(cfg) != 0) return SD_SCAN_EXIT_USAGE;
   /* The input first: a mistyped list name must not leave an empty output. */
   if (open_input(run) != 0) return SD_SCAN_EXIT_IO;
+  int to_file = !is_std(cfg->output_path), status;
+  if (to_file) {
+    if (!cfg->resume && !cfg->force && output_has_rows(cfg->output_path)) {
+      fprintf(stderr, "stsdane scan: %s already holds results; rerun with --resume to finish that scan, or --force "
+              "to start over (its rows are then lost)\n", cfg->output_path);
+      return SD_SCAN_EXIT_USAGE;
+    }
+    if ((status = lock_output(run)) != SD_SCAN_EXIT_OK) return status;
+  }
+  if ((status = identify_input(run)) != SD_SCAN_EXIT_OK) return status;
+  int resuming = cfg->resume && to_file && output_has_rows(cfg->output_path);
+  if (resuming && (status = check_identity(run)) != SD_SCAN_EXIT_OK) return status;
   if (cfg->resume && load_resume(run) != 0) return SD_SCAN_EXIT_IO;
   char err[512] = "";
   sd_output_mode mode = cfg->resume ? SD_OUTPUT_APPEND : cfg->force ? SD_OUTPUT_FORCE : SD_OUTPUT_NEW;
@@ -346,6 +431,7 @@ static int setup(scan_run *run, const sd_engine_options *eo) {
     fprintf(stderr, "stsdane scan: %s\n", err);
     return opened == -2 ? SD_SCAN_EXIT_USAGE : SD_SCAN_EXIT_IO;
   }
+  if (to_file && (!resuming || cfg->other_input) && (status = record_identity(run)) != SD_SCAN_EXIT_OK) return status;
   raise_fd_limit();
   run->base = event_base_new();
   run->engine = run->base ? sd_engine_new(run->base, eo, err, sizeof(err)) : NULL;
@@ -353,6 +439,8 @@ static int setup(scan_run *run, const sd_engine_options *eo) {
     fprintf(stderr, "stsdane scan: %s\n", err[0] ? err : "cannot create the event loop");
     return SD_SCAN_EXIT_USAGE;
   }
+  run->engine->on_resolver_down = on_resolver_down;
+  run->engine->on_resolver_down_arg = run;
   return SD_SCAN_EXIT_OK;
 }
 
@@ -369,9 +457,21 @@ static void teardown(scan_run *run) {
   free(run->row);
   if (run->in_fp && run->in_fp != stdin) fclose(run->in_fp);
   sd_done_set_free(&run->done);
+  if (run->lock_fd >= 0) close(run->lock_fd); /* after the output is closed and synced */
 }
 
 static int final_status(scan_run *run, int close_failed) {
+  if (run->resolver_down) {
+    const sd_resolver_health *h = &run->engine->health;
+    fprintf(stderr,
+            "stsdane scan: the resolver stopped answering: %u lookups in a row failed (last: %s); no new lines were "
+            "read and the %llu domains in flight were abandoned, not written. %llu rows written before say "
+            "protected_by \"unknown\". When the resolver answers again, rerun the same command with --resume to "
+            "continue\n",
+            h->consecutive_errors, h->last_error, (unsigned long long)run->abandoned,
+            (unsigned long long)run->counters.unknown);
+    return SD_SCAN_EXIT_RESOLVER;
+  }
   if (run->signal_no) {
     fprintf(stderr, "stsdane scan: stopped early; rerun the same command with --resume to finish the list\n");
     return 128 + run->signal_no;
@@ -396,7 +496,7 @@ static void print_summary(scan_run *run) {
 }
 
 int sd_scan_run(const sd_scan_config *cfg, const sd_engine_options *eo) {
-  scan_run run = {.cfg = cfg};
+  scan_run run = {.cfg = cfg, .lock_fd = -1};
   run.concurrency = cfg->concurrency ? cfg->concurrency : SD_SCAN_DEFAULT_CONCURRENCY;
   run.show_progress = cfg->progress < 0 ? isatty(STDERR_FILENO) : cfg->progress;
   run.counters.started_at = sd_scan_now();

@@ -12,7 +12,7 @@
 #include "core/result_json.h"
 #include "scan/shard.h"
 
-enum { SD_SCAN_EXIT_OK = 0, SD_SCAN_EXIT_IO = 1, SD_SCAN_EXIT_USAGE = 3 };
+enum { SD_SCAN_EXIT_OK = 0, SD_SCAN_EXIT_IO = 1, SD_SCAN_EXIT_USAGE = 3, SD_SCAN_EXIT_RESOLVER = 4 };
 
 #define SD_SCAN_DEFAULT_CONCURRENCY 256
 
@@ -22,6 +22,8 @@ typedef struct sd_scan_config {
   size_t concurrency;       /* domains in flight; 0: default */
   int resume;               /* finish the rows missing from output_path */
   int force;                /* overwrite an existing output */
+  int redo_unknown;         /* with resume: rows whose protected_by is unknown are scanned again */
+  int other_input;          /* with resume: accept an input other than the recorded one */
   sd_shard shard;           /* count 0 or 1: the whole list */
   int progress;             /* 1 always, 0 never, -1 when stderr is a terminal */
   size_t flush_lines;       /* rows per output batch; 0: 1000 */

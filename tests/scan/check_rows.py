@@ -161,6 +161,14 @@ def main():
             if raw.endswith(b"\n"):
                 done.add(json.loads(raw)["line"])
         print(next((n for n in expected_rows(args[0]) if n not in done), ""))
+    elif cmd == "unknown-rows":
+        # rows that measured nothing; every one must say protected_by unknown with a reason
+        rows = read_rows(args[0])
+        bad = [r["line"] for r in rows if all(v == "unknown" for v in r["verdict"]["profiles"].values())
+               and r["verdict"]["protected_by"] != "unknown"]
+        if bad:
+            fail(f"rows that measured nothing but say protected_by {rows[0]['verdict']['protected_by']!r}: lines {bad[:10]}")
+        print(sum(1 for r in rows if r["verdict"]["protected_by"] == "unknown"))
     elif cmd == "exactly-once":
         exactly_once(args[0], args[1:])
     elif cmd == "same-shard-per-domain":

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Integration test of the scan's integrity under faults (issue 13):
+#  (a) two scans on one output: the second exits 3 at once, the first's file
+#      is complete and valid;
+#  (b) --resume with another input list is refused (exit 3);
+#  (c) the resolver is down before the scan: exit 4 with a hint to --resume,
+#      no row that measured nothing claims protected_by "none"; with the
+#      resolver back, --resume completes every line exactly once;
+#  (d) the resolver dies during the scan: the same.
+#
+# Run inside the testbed, from the repository root:
+#   tests/testbed/run tests/scan/test_integrity.sh build/stsdane
+# Prints "ok ..." / "FAIL ..." per check and "N passed, M failed" last.
+set -u
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+stsdane="$(realpath "${1:-$repo/build/stsdane}")"
+check_py="$here/check_rows.py"
+server="$repo/tests/testbed/server"
+work="$(mktemp -d /tmp/stsdane-integrity.XXXXXX)"
+trap '"$server" start unbound >/dev/null 2>&1; rm -rf "$work"' EXIT
+. "$repo/tests/lib/tally.sh"
+expect() {
+  local name="$1"
+  shift
+  local out
+  if out="$("$@" 2>&1)"; then ok "$name${out:+: $out}"; else fail "$name: $out"; fi
+}
+if [ ! -x "$stsdane" ] || [ -z "${STSDANE_TESTBED_DIR:-}" ]; then
+  echo "FAIL needs the stsdane binary and the testbed (tests/testbed/run $0 build/stsdane)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# The catalogue twice: enough domains that a dead resolver gives far more
+# than K (100) failed lookups in a row.
+domains="$("$repo/tests/testbed/run" --list)"
+list="$work/list.txt"
+for _ in 1 2; do printf '%s\n' $domains; done >"$list"
+total="$(python3 "$check_py" expected "$list")"
+count_rows() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+wait_rows() { for _ in $(seq 1 600); do [ "$(count_rows "$1")" -ge "$2" ] && return 0; sleep 0.05; done; }
+opts=(--dns-timeout 1 --smtp-timeout 3 --https-timeout 3 --no-progress)
+
+# ---- (a) two scans on one output ----
+out="$work/a.jsonl"
+"$stsdane" scan "${opts[@]}" "$list" -o "$out" --concurrency 4 --rate 10 --flush-lines 1 2>"$work/a1.err" &
+pid=$!
+wait_rows "$out" 5
+start=$(date +%s%N)
+"$stsdane" scan "${opts[@]}" "$list" -o "$out" --resume 2>"$work/a2.err"
+status=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+if [ "$status" -eq 3 ] && [ "$ms" -lt 2000 ] && grep -q "another stsdane scan" "$work/a2.err"; then
+  ok "a second scan on a locked output exits 3 at once ($ms ms): $(head -c 120 "$work/a2.err")"
+else fail "second scan: exit $status after $ms ms: $(cat "$work/a2.err")"; fi
+"$stsdane" scan "${opts[@]}" "$list" -o "$out" --force 2>"$work/a3.err"
+status=$?
+if [ "$status" -eq 3 ]; then ok "--force on a locked output exits 3 too (the first scan's rows are kept)"
+else fail "--force on a locked output: exit $status: $(cat "$work/a3.err")"; fi
+wait "$pid"
+status=$?
+if [ "$status" -eq 0 ]; then ok "the first scan completed (exit 0)"; else fail "first scan: exit $status: $(cat "$work/a1.err")"; fi
+expect "the first scan's output is valid and holds every line exactly once" python3 "$check_py" exactly-once "$list" "$out"
+
+# ---- (b) --resume with another list ----
+other="$work/other.txt"
+head -n 5 "$list" >"$other"
+"$stsdane" scan "${opts[@]}" "$other" -o "$out" --resume 2>"$work/b.err"
+status=$?
+if [ "$status" -eq 3 ] && grep -q "belongs to another input" "$work/b.err"; then ok "--resume with another input is refused (exit 3)"
+else fail "--resume with another input: exit $status: $(cat "$work/b.err")"; fi
+cp "$list" "$work/moved.txt"
+"$stsdane" scan "${opts[@]}" "$work/moved.txt" -o "$out" --resume 2>"$work/b2.err"
+status=$?
+if [ "$status" -eq 0 ]; then ok "--resume with the same list under another path is accepted"
+else fail "--resume with a copy of the list: exit $status: $(cat "$work/b2.err")"; fi
+
+# ---- (c) the resolver is down before the scan ----
+"$server" stop unbound >/dev/null 2>&1 || fail "cannot stop unbound"
+out="$work/c.jsonl"
+timeout -s KILL 120 "$stsdane" scan "${opts[@]}" "$list" -o "$out" --concurrency 32 2>"$work/c1.err"
+status=$?
+if [ "$status" -eq 4 ] && grep -q -- "--resume" "$work/c1.err" && grep -q "resolver stopped answering" "$work/c1.err"; then
+  ok "resolver down before the scan: exit 4 with a hint to --resume"
+else fail "resolver down before the scan: exit $status: $(cat "$work/c1.err")"; fi
+written="$(count_rows "$out")"
+if [ "$written" -lt "$total" ]; then ok "the scan stopped taking lines ($written of $total rows written)"
+else fail "the scan went on: $written of $total rows"; fi
+expect "rows that measured nothing say protected_by unknown (count)" python3 "$check_py" unknown-rows "$out"
+timeout -s KILL 60 "$stsdane" check --dns-timeout 1 "$(head -n 1 "$list")" >/dev/null 2>"$work/c-check.err"
+status=$?
+if [ "$status" -eq 4 ] && grep -q "no DNS lookup got an answer" "$work/c-check.err"; then ok "check exits 4 when the resolver is down"
+else fail "check with the resolver down: exit $status: $(cat "$work/c-check.err")"; fi
+"$server" start unbound >/dev/null 2>&1 || fail "cannot start unbound"
+timeout -s KILL 300 "$stsdane" scan "${opts[@]}" "$list" -o "$out" --resume --concurrency 32 2>"$work/c2.err"
+status=$?
+if [ "$status" -eq 0 ]; then ok "with the resolver back, --resume completed (exit 0)"; else fail "resume: exit $status: $(cat "$work/c2.err")"; fi
+expect "after the resolver outage and --resume every line is there exactly once" python3 "$check_py" exactly-once "$list" "$out"
+
+# ---- (d) the resolver dies during the scan ----
+# Distinct names (the catalogue, then names that do not exist), so that
+# answers cannot come from the cache: the default K = 100 applies.
+dlist="$work/dlist.txt"
+{ printf '%s\n' $domains; for i in $(seq 1 150); do echo "nx-$i.$(printf '%s\n' $domains | head -n 1)"; done; } >"$dlist"
+dtotal="$(python3 "$check_py" expected "$dlist")"
+out="$work/d.jsonl"
+timeout -s KILL 300 "$stsdane" scan "${opts[@]}" "$dlist" -o "$out" --concurrency 4 --rate 10 --flush-lines 1 2>"$work/d1.err" &
+pid=$!
+wait_rows "$out" 10
+"$server" stop unbound >/dev/null 2>&1 || fail "cannot stop unbound"
+wait "$pid"
+status=$?
+written="$(count_rows "$out")"
+if [ "$status" -eq 4 ] && grep -q -- "--resume" "$work/d1.err"; then ok "resolver died mid-scan: exit 4 after $written of $dtotal rows"
+else fail "resolver died mid-scan: exit $status after $written rows: $(tail -c 400 "$work/d1.err")"; fi
+expect "rows that measured nothing say protected_by unknown (count)" python3 "$check_py" unknown-rows "$out"
+"$server" start unbound >/dev/null 2>&1 || fail "cannot start unbound"
+timeout -s KILL 300 "$stsdane" scan "${opts[@]}" "$dlist" -o "$out" --resume --concurrency 32 2>"$work/d2.err"
+status=$?
+if [ "$status" -eq 0 ]; then ok "--resume after the mid-scan outage completed (exit 0)"; else fail "resume: exit $status: $(cat "$work/d2.err")"; fi
+expect "after the mid-scan outage and --resume every line is there exactly once" python3 "$check_py" exactly-once "$dlist" "$out"
+
+summary
