@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+"""Forgery suite: stsdane behind a hostile resolver (docs/forgery.md).
+
+    tests/forgery/run_forgery.py [build/stsdane] [--only NAME,...] [--mode fast|full|both]
+    tests/forgery/run_forgery.py --markdown      (the attack table of docs/forgery.md)
+
+Enters the testbed itself (tests/testbed/run, with tests/forgery/forgery.json
+loaded) unless already inside. Inside, it puts a hostile resolver on
+192.0.2.66:53 (hostile_resolver.py) that proxies to the testbed's Unbound,
+runs the pass-through controls, then `stsdane check --json` once per attack
+and mode, and judges the DNSSEC statuses of the result (see attacks.py). The
+last line is `forgery: N attacks, K accepted as secure`; exit status 1 when
+K > 0 or a control fails.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+HOSTILE_ADDRESS = "192.0.2.66"   # inside the testbed namespace only
+UNBOUND = "192.0.2.1"
+CHECK_BOUND = 60                 # seconds per stsdane run
+LIFETIME = 1200                  # the hostile resolver stops by itself after this
+BAD = ("bogus", "indeterminate", "error")
+MODES = {"fast": {}, "full": {"STSDANE_DNS_NO_FAST_PATH": "1"}}
+
+
+def enter_testbed(argv):
+    extra = os.path.join(HERE, "forgery.json")
+    env = dict(os.environ)
+    parts = [p for p in env.get("STSDANE_TESTBED_EXTRA", "").split(":") if p]
+    if extra not in parts:
+        env["STSDANE_TESTBED_EXTRA"] = ":".join(parts + [extra])
+    run = os.path.join(REPO, "tests", "testbed", "run")
+    os.execve(run, [run, "/usr/bin/python3", os.path.abspath(__file__)] + argv, env)
+
+
+# -- the results stsdane reports -------------------------------------------------------
+
+def status(lookup, dnssec):
+    return "error" if lookup == "error" else (dnssec or "none")
+
+
+def fields(row):
+    """key -> (status, data) for every DNS result of one check --json row."""
+    out = {"mx": (status(row.get("mx_lookup"), row.get("mx_dnssec")),
+                  sorted((m["host"], m["preference"]) for m in row.get("mx") or []))}
+    for m in row.get("mx") or []:
+        host = m["host"].rstrip(".")
+        addrs = sorted((a["ip"], a.get("dnssec")) for a in m.get("addresses") or [])
+        out["addr:" + host] = (status(m.get("address_lookup"), m.get("address_dnssec")),
+                               [m.get("cname"), addrs])
+        t = m.get("tlsa")
+        if t is not None:
+            out["tlsa:" + host] = (status(t.get("lookup"), t.get("dnssec")), [t.get("base"), t.get("records")])
+    sts = row.get("mtasts") or {}
+    rec = sts.get("record") or {}
+    if rec:   # a missing record's DNSSEC status is not in the JSON
+        out["sts"] = (status(sts.get("lookup"), rec.get("dnssec")), sts.get("txt"))
+    return out
+
+
+def summary(row):
+    f = fields(row)
+    dane = (row.get("dane") or {}).get("status")
+    return " ".join("%s=%s" % (k, v[0]) for k, v in sorted(f.items())) + " dane=%s" % dane
+
+
+def check(stsdane, domain, resolver, mode):
+    env = dict(os.environ, STSDANE_RESOLVER=resolver, **MODES[mode])
+    cmd = [stsdane, "check", "--json", "--no-smtp", "--no-https", "--dns-timeout", "2",
+           "--resolver", resolver, domain]
+    try:
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=CHECK_BOUND)
+    except subprocess.TimeoutExpired:
+        return None, "no result within %d s" % CHECK_BOUND
+    if p.returncode < 0:
+        return None, "stsdane crashed (signal %d), stderr: %s" % (-p.returncode, p.stderr.strip()[-300:])
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    if len(lines) != 1:
+        return None, "exit %d, %d JSON lines, stderr: %s" % (p.returncode, len(lines), p.stderr.strip()[:300])
+    return json.loads(lines[0]), None
+
+
+def judge(attack, got, control):
+    """(accepted, notes): lists of 'field: why' for one attack's result."""
+    accepted, notes = [], []
+    for key, (st, data) in sorted(got.items()):
+        want_st, want_data = control.get(key, (None, None))
+        targeted = "*" in attack.targets or key in attack.targets
+        if attack.transport:
+            # Used and reported bogus is a denial of service, which an on-path
+            # attacker has anyway: noted, not an acceptance.
+            if (st, data) != (want_st, want_data) and st not in BAD:
+                accepted.append("%s: %s with %s (control: %s with %s)" % (key, st, data, want_st, want_data))
+            elif (st, data) != (want_st, want_data):
+                notes.append("%s: the forged packet was used, reported %s (control %s)" % (key, st, want_st))
+        elif st == "insecure":
+            accepted.append("%s: insecure (a downgrade)" % key)
+        elif want_st is None and not targeted:
+            continue   # a lookup the control never made (e.g. the implicit MX after a forged NODATA)
+        elif st == "secure" and (targeted or data != want_data):
+            accepted.append("%s: secure%s" % (key, "" if data == want_data else " with forged data %s" % data))
+    return accepted, notes
+
+
+def run_controls(stsdane, server, domains, modes):
+    """The pass-through control per domain and mode: everything secure, and
+    the same as asking Unbound directly. Returns ({(domain, mode): fields}, failures)."""
+    from hostile_resolver import PassThrough
+    controls, failures = {}, []
+    server.set_attack(PassThrough())
+    for domain in domains:
+        for mode in modes:
+            direct, err1 = check(stsdane, domain, UNBOUND, mode)
+            proxied, err2 = check(stsdane, domain, HOSTILE_ADDRESS, mode)
+            name = "control %s (%s)" % (domain, mode)
+            if err1 or err2:
+                failures.append("%s: %s" % (name, err1 or err2))
+                continue
+            fd, fp = fields(direct), fields(proxied)
+            not_secure = [k for k, v in fp.items() if v[0] != "secure"]
+            if fd != fp:
+                failures.append("%s: differs from asking Unbound directly: %s vs %s" % (name, fp, fd))
+            elif not_secure:
+                failures.append("%s: not secure through the pass-through: %s" % (name, summary(proxied)))
+            else:
+                print("ok   %s: %s" % (name, summary(proxied)), flush=True)
+                controls[(domain, mode)] = fp
+    for f in failures:
+        print("FAIL " + f, flush=True)
+    return controls, failures
+
+
+def judge_control(stsdane, server, control_attack, controls, modes):
+    """The judge's negative control: data signed with the victim's own key
+    must come back secure and be counted as accepted. Returns failures."""
+    failures = []
+    server.set_attack(control_attack)
+    for mode in modes:
+        control = controls.get((control_attack.domain.rstrip("."), mode))
+        if control is None:
+            continue
+        row, err = check(stsdane, control_attack.domain.rstrip("."), HOSTILE_ADDRESS, mode)
+        accepted = judge(control_attack, fields(row), control)[0] if row else []
+        name = "%s (%s)" % (control_attack.name, mode)
+        if accepted:
+            print("ok   %s: the judge sees data signed with the victim's key as accepted" % name, flush=True)
+        else:
+            failures.append("%s: the victim-signed TLSA was not seen as accepted (%s)" % (
+                name, err or summary(row)))
+            print("FAIL " + failures[-1], flush=True)
+    return failures
+
+
+def check_doc(attacks, path):
+    import contextlib
+    import io
+    table = io.StringIO()
+    with contextlib.redirect_stdout(table):
+        markdown(attacks)
+    if table.getvalue() not in open(path).read():
+        print("FAIL %s does not hold the current attack table; regenerate it with "
+              "tests/forgery/run_forgery.py --markdown" % path)
+        return 1
+    print("ok   %s holds the table of the %d attacks" % (path, len(attacks)))
+    return 0
+
+
+def markdown(attacks):
+    print("| # | attack | victim | what the attacker sends | what stsdane must report | rule |")
+    print("|---|---|---|---|---|---|")
+    for i, a in enumerate(attacks, 1):
+        print("| %d | `%s` | `%s` | %s | %s | %s |" % (i, a.name, a.domain.rstrip("."), a.forges, a.must, a.rule))
+
+
+def serve(server, ctx, A, name, command):
+    """Debugging aid: one attack, one command (bounded like a check)."""
+    chosen = [a for a in A.ATTACKS if a.name == name] if name != "pass-through" else []
+    if name != "pass-through" and not chosen:
+        sys.exit("unknown attack %s" % name)
+    if chosen:
+        server.set_attack(chosen[0](ctx))
+    env = dict(os.environ, STSDANE_RESOLVER=HOSTILE_ADDRESS)
+    try:
+        rc = subprocess.run(command or ["bash"], env=env, timeout=LIFETIME).returncode
+    finally:
+        print("hostile resolver saw: %s" % server.seen, file=sys.stderr)
+        server.stop()
+    return rc
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("stsdane", nargs="?", default=os.path.join(REPO, "build", "stsdane"))
+    ap.add_argument("--only", help="comma-separated attack names")
+    ap.add_argument("--mode", choices=("fast", "full", "both"), default="both",
+                    help="fast: default DNS path; full: STSDANE_DNS_NO_FAST_PATH=1")
+    ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--check-doc", metavar="FILE", help="fail unless FILE holds the current attack table")
+    ap.add_argument("--serve", metavar="ATTACK",
+                    help="only serve ATTACK on %s and run the command after -- against it" % HOSTILE_ADDRESS)
+    argv = sys.argv[1:]
+    command = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = ap.parse_args(argv[:len(argv) - len(command) - (1 if "--" in argv else 0)])
+
+    import attacks as A
+    chosen = A.ATTACKS
+    if args.only:
+        names = args.only.split(",")
+        chosen = [a for a in A.ATTACKS if a.name in names]
+        if len(chosen) != len(names):
+            sys.exit("unknown attack in %s; known: %s" % (names, ", ".join(a.name for a in A.ATTACKS)))
+    if args.markdown:
+        return markdown(chosen)
+    if args.check_doc:
+        return check_doc(chosen, args.check_doc)
+    if not os.environ.get("STSDANE_TESTBED_DIR"):
+        enter_testbed(sys.argv[1:])
+    stsdane = os.path.abspath(args.stsdane)
+    if not os.access(stsdane, os.X_OK):
+        print("FAIL no stsdane binary at %s" % stsdane)
+        print("forgery: %d attacks, 0 accepted as secure (not run)" % len(chosen))
+        return 1
+    modes = ("fast", "full") if args.mode == "both" else (args.mode,)
+
+    subprocess.run(["ip", "addr", "add", HOSTILE_ADDRESS + "/32", "dev", "lo"], check=True)
+    from hostile_resolver import HostileResolver
+    server = HostileResolver(HOSTILE_ADDRESS, UNBOUND, lifetime=LIFETIME).start()
+    ctx = A.Context(os.path.dirname(os.environ["STSDANE_TESTBED_MANIFEST"]), UNBOUND)
+    if args.serve:
+        return serve(server, ctx, A, args.serve, command)
+
+    domains = sorted({a.domain.rstrip(".") for a in chosen} | {A.VictimKeyControl.domain.rstrip(".")})
+    controls, failures = run_controls(stsdane, server, domains, modes)
+    failures += judge_control(stsdane, server, A.VictimKeyControl(ctx), controls, modes)
+
+    accepted_attacks = []
+    for cls in chosen:
+        attack = cls(ctx)
+        hits = []
+        for mode in modes:
+            control = controls.get((attack.domain.rstrip("."), mode))
+            if control is None:
+                continue
+            attack.fired = 0
+            server.set_attack(attack)
+            t0 = time.monotonic()
+            row, err = check(stsdane, attack.domain.rstrip("."), HOSTILE_ADDRESS, mode)
+            took = time.monotonic() - t0
+            if not attack.fired:   # stsdane never asked what the attack forges: proves nothing
+                err = "the attack never fired (stsdane asked: %s)" % sorted(set(q[1:] for q in server.seen))
+            if err:   # a crash or a hang is a failure, though not an acceptance
+                failures.append("%s (%s): %s" % (attack.name, mode, err))
+                print("FAIL %s (%s): %s, %.1f s" % (attack.name, mode, err, took), flush=True)
+                continue
+            accepted, notes = judge(attack, fields(row), control)
+            verdict = "ACCEPTED" if accepted else "ok  "
+            print("%s %s (%s): %s, %.1f s" % (verdict, attack.name, mode, summary(row), took), flush=True)
+            for a in accepted:
+                print("       accepted %s" % a, flush=True)
+            for n in notes:
+                print("       note: %s" % n, flush=True)
+            hits += accepted
+        if hits:
+            accepted_attacks.append(attack.name)
+    server.stop()
+
+    if accepted_attacks:
+        print("accepted: " + ", ".join(accepted_attacks))
+    for f in failures:
+        print("failed: " + f)
+    print("forgery: %d attacks, %d accepted as secure" % (len(chosen), len(accepted_attacks)))
+    return 1 if accepted_attacks or failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
