@@ -24,6 +24,7 @@ static const struct option scan_long_options[] = {
     {"no-progress", no_argument, NULL, OPT_SCAN_NO_PROGRESS},
     {"flush-lines", required_argument, NULL, OPT_SCAN_FLUSH_LINES},
     {"other-input", no_argument, NULL, OPT_SCAN_OTHER_INPUT},
+    {"redo-unknown", no_argument, NULL, OPT_SCAN_REDO_UNKNOWN},
     {"help", no_argument, NULL, 'h'},
 };
 
@@ -37,6 +38,8 @@ static void print_help(void) {
          "  -o, --output FILE     JSON Lines output (default: standard output)\n"
          "  --concurrency N       domains in flight (%d)\n"
          "  --resume              finish an interrupted scan: keep the rows in FILE, add the missing ones\n"
+         "  --redo-unknown        with --resume: scan again the rows whose protected_by is unknown\n"
+         "                        (they are removed from FILE first)\n"
          "  --other-input         with --resume: accept an input that is not the one FILE was started\n"
          "                        with (recorded in FILE.input.json); rows are keyed by line number\n"
          "  --force               overwrite an existing output instead of refusing\n"
@@ -67,6 +70,7 @@ static int handle_scan_option(sd_scan_config *c, int opt, const char *arg) {
   case OPT_SCAN_RESUME: c->resume = 1; return 1;
   case OPT_SCAN_FORCE: c->force = 1; return 1;
   case OPT_SCAN_OTHER_INPUT: c->other_input = 1; return 1;
+  case OPT_SCAN_REDO_UNKNOWN: c->redo_unknown = 1; return 1;
   case OPT_SCAN_SHARD:
     if (sd_shard_parse(arg, &c->shard, err, sizeof(err)) != 0) {
       fprintf(stderr, "stsdane scan: %s\n", err);

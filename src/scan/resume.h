@@ -28,6 +28,7 @@ typedef struct sd_done_set {
 /* 1 added, 0 already present, -1 out of range or out of memory. */
 int sd_done_set_add(sd_done_set *set, uint64_t line);
 int sd_done_set_has(const sd_done_set *set, uint64_t line);
+void sd_done_set_remove(sd_done_set *set, uint64_t line);
 void sd_done_set_free(sd_done_set *set);
 
 typedef struct sd_resume_stats {
@@ -44,5 +45,19 @@ int sd_resume_row_line(const char *text, size_t len, uint64_t *line);
  * when the file does not exist (nothing to resume), -1 with err on failure.
  */
 int sd_resume_load(const char *path, sd_done_set *done, sd_resume_stats *stats, char *err, size_t err_len);
+
+/*
+ * --redo-unknown: removes from the output at path every row whose
+ * protected_by is "unknown" (the bytes "protected_by":"unknown" occur in a
+ * row only as that key and value: JSON escapes quotes inside strings), and
+ * takes their lines out of done so they are scanned again; a line that also
+ * has a measured row stays done. The rows kept are copied to a temporary file
+ * that is locked (flock) before it is renamed over path, so the output is
+ * never unlocked; *lock_fd (the lock on the old file) is replaced by it.
+ * Run after sd_resume_load (which cut a torn row). Returns 0 with *dropped
+ * rows removed, or -1 with err.
+ */
+int sd_resume_drop_unknown(const char *path, sd_done_set *done, int *lock_fd, uint64_t *dropped, char *err,
+                           size_t err_len);
 
 #endif

@@ -309,6 +309,17 @@ static int load_resume(scan_run *run) {
     return -1;
   }
   if (rc == 1) return 0; /* nothing written yet: a fresh start */
+  if (run->cfg->redo_unknown) {
+    uint64_t dropped = 0;
+    if (sd_resume_drop_unknown(path, &run->done, &run->lock_fd, &dropped, err, sizeof(err)) != 0) {
+      fprintf(stderr, "stsdane scan: %s\n", err);
+      return -1;
+    }
+    stats.rows -= dropped <= stats.rows ? dropped : stats.rows;
+    if (dropped)
+      fprintf(stderr, "stsdane scan: --redo-unknown: removed %llu rows whose protected_by was unknown; their lines "
+              "are scanned again\n", (unsigned long long)dropped);
+  }
   fprintf(stderr, "stsdane scan: resuming: %llu rows already in %s", (unsigned long long)stats.rows, path);
   if (stats.torn_bytes)
     fprintf(stderr, "; cut a torn last row (%llu bytes) left by the interrupted run",
@@ -467,7 +478,7 @@ static int final_status(scan_run *run, int close_failed) {
             "stsdane scan: the resolver stopped answering: %u lookups in a row failed (last: %s); no new lines were "
             "read and the %llu domains in flight were abandoned, not written. %llu rows written before say "
             "protected_by \"unknown\". When the resolver answers again, rerun the same command with --resume to "
-            "continue\n",
+            "continue (add --redo-unknown to scan the unknown rows again)\n",
             h->consecutive_errors, h->last_error, (unsigned long long)run->abandoned,
             (unsigned long long)run->counters.unknown);
     return SD_SCAN_EXIT_RESOLVER;

@@ -5,7 +5,8 @@
 #  (b) --resume with another input list is refused (exit 3);
 #  (c) the resolver is down before the scan: exit 4 with a hint to --resume,
 #      no row that measured nothing claims protected_by "none"; with the
-#      resolver back, --resume completes every line exactly once;
+#      resolver back, --resume completes every line exactly once, and
+#      --resume --redo-unknown scans the unknown rows again;
 #  (d) the resolver dies during the scan: the same.
 #
 # Run inside the testbed, from the repository root:
@@ -98,6 +99,14 @@ timeout -s KILL 300 "$stsdane" scan "${opts[@]}" "$list" -o "$out" --resume --co
 status=$?
 if [ "$status" -eq 0 ]; then ok "with the resolver back, --resume completed (exit 0)"; else fail "resume: exit $status: $(cat "$work/c2.err")"; fi
 expect "after the resolver outage and --resume every line is there exactly once" python3 "$check_py" exactly-once "$list" "$out"
+before="$(python3 "$check_py" unknown-rows "$out")"
+timeout -s KILL 300 "$stsdane" scan "${opts[@]}" "$list" -o "$out" --resume --redo-unknown --concurrency 32 2>"$work/c3.err"
+status=$?
+after="$(python3 "$check_py" unknown-rows "$out")"
+if [ "$status" -eq 0 ] && [ "$before" -gt 0 ] && [ "$after" -eq 0 ] && grep -q "removed $before rows" "$work/c3.err"; then
+  ok "--resume --redo-unknown scanned the $before unknown rows again: none left"
+else fail "--redo-unknown: exit $status, unknown rows $before -> $after: $(cat "$work/c3.err")"; fi
+expect "after --redo-unknown every line is there exactly once" python3 "$check_py" exactly-once "$list" "$out"
 
 # ---- (d) the resolver dies during the scan ----
 # Distinct names (the catalogue, then names that do not exist), so that

@@ -136,6 +136,65 @@ static void test_load_missing_and_empty(void **state) {
   sd_done_set_free(&done);
 }
 
+/* --redo-unknown: unknown rows leave the file and the done set; a quoted
+ * look-alike inside a string and a measured row do not; the key is found
+ * beyond the first 64 KiB of a long row (across read chunks). */
+static void test_drop_unknown(void **state) {
+  const char *measured = "{\"line\":1,\"domain\":\"a.test\",\"verdict\":{\"protected_by\":\"none\"}}\n";
+  const char *unknown = "{\"line\":2,\"domain\":\"b.test\",\"verdict\":{\"protected_by\":\"unknown\"}}\n";
+  const char *lookalike =
+      "{\"line\":3,\"txt\":\"\\\"protected_by\\\":\\\"unknown\\\"\",\"verdict\":{\"protected_by\":\"dane\"}}\n";
+  const char *dup_measured = "{\"line\":5,\"verdict\":{\"protected_by\":\"both\"}}\n";
+  const char *dup_unknown = "{\"line\":5,\"verdict\":{\"protected_by\":\"unknown\"}}\n";
+  size_t pad = 70000;
+  char *longrow = malloc(pad + 100);
+  assert_non_null(longrow);
+  int n = snprintf(longrow, 100, "{\"line\":4,\"pad\":\"");
+  memset(longrow + n, 'x', pad);
+  snprintf(longrow + n + pad, 100, "\",\"protected_by\":\"unknown\"}\n");
+  size_t total = strlen(measured) + strlen(unknown) + strlen(lookalike) + strlen(longrow) + strlen(dup_measured) +
+                 strlen(dup_unknown);
+  char *all = malloc(total + 1);
+  assert_non_null(all);
+  snprintf(all, total + 1, "%s%s%s%s%s%s", measured, unknown, lookalike, longrow, dup_measured, dup_unknown);
+  char *path = write_temp(all, total);
+  sd_done_set done = {0};
+  sd_resume_stats st;
+  char err[256];
+  assert_int_equal(sd_resume_load(path, &done, &st, err, sizeof(err)), 0);
+  assert_int_equal(st.rows, 6);
+  int lock_fd = -1;
+  uint64_t dropped = 0;
+  assert_int_equal(sd_resume_drop_unknown(path, &done, &lock_fd, &dropped, err, sizeof(err)), 0);
+  assert_int_equal(dropped, 3);
+  assert_true(lock_fd >= 0); /* the rewritten file is locked */
+  assert_true(sd_done_set_has(&done, 1));
+  assert_false(sd_done_set_has(&done, 2));
+  assert_true(sd_done_set_has(&done, 3));
+  assert_false(sd_done_set_has(&done, 4));
+  assert_true(sd_done_set_has(&done, 5)); /* its measured row stays */
+  FILE *fp = fopen(path, "r");
+  assert_non_null(fp);
+  char got[4096] = "";
+  size_t len = fread(got, 1, sizeof(got) - 1, fp);
+  fclose(fp);
+  got[len] = '\0';
+  char want[4096];
+  snprintf(want, sizeof(want), "%s%s%s", measured, lookalike, dup_measured);
+  assert_string_equal(got, want);
+  close(lock_fd);
+  /* Nothing unknown left: the file is not touched. */
+  lock_fd = -1;
+  assert_int_equal(sd_resume_drop_unknown(path, &done, &lock_fd, &dropped, err, sizeof(err)), 0);
+  assert_int_equal(dropped, 0);
+  assert_int_equal(lock_fd, -1);
+  unlink(path);
+  free(path);
+  free(all);
+  free(longrow);
+  sd_done_set_free(&done);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_row_line),
@@ -143,6 +202,7 @@ int main(void) {
       cmocka_unit_test(test_load_cuts_torn_row),
       cmocka_unit_test(test_load_long_rows),
       cmocka_unit_test(test_load_missing_and_empty),
+      cmocka_unit_test(test_drop_unknown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
