@@ -7,5 +7,6 @@ int sd_cmd_scan(int argc, char **argv);
 int sd_cmd_report(int argc, char **argv);
 int sd_cmd_lint(int argc, char **argv);
 int sd_cmd_diff(int argc, char **argv);
+int sd_cmd_plan(int argc, char **argv);
 
 #endif

@@ -18,11 +18,12 @@ static const char usage[] =
     "  report RESULTS...     aggregate scan results into the measurement tables\n"
     "  diff OLD NEW          per-domain changes between two scans\n"
     "  lint record|policy|tlsrpt|tlsa ...   offline checks before publishing\n"
+    "  plan DOMAIN           can MTA-STS, DANE or both work here, and exactly how\n"
     "\n"
     "  stsdane COMMAND --help   options of one command\n"
     "  stsdane --version\n"
     "\n"
-    "Exit status of check and lint: 0 protected or no problems, 1 warnings only,\n"
+    "Exit status of check, plan and lint: 0 protected or no problems, 1 warnings only,\n"
     "2 mail at risk (a profile fails or is partial, or an error finding),\n"
     "3 usage error, 4 measurement incomplete.\n";
 
@@ -45,6 +46,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "report") == 0) return sd_cmd_report(argc - 1, argv + 1);
   if (strcmp(cmd, "lint") == 0) return sd_cmd_lint(argc - 1, argv + 1);
   if (strcmp(cmd, "diff") == 0) return sd_cmd_diff(argc - 1, argv + 1);
-  fprintf(stderr, "stsdane: unknown command '%s'; the commands are check, scan, report, diff and lint (see 'stsdane --help')\n", cmd);
+  if (strcmp(cmd, "plan") == 0) return sd_cmd_plan(argc - 1, argv + 1);
+  fprintf(stderr, "stsdane: unknown command '%s'; the commands are check, scan, report, diff, lint and plan (see 'stsdane --help')\n", cmd);
   return SD_EXIT_USAGE;
 }
