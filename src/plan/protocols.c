@@ -43,8 +43,17 @@ void sd_plan_list_free(sd_plan_list *l) {
   memset(l, 0, sizeof(*l));
 }
 
+static int list_has(const sd_plan_list *l, const char *item) {
+  for (size_t i = 0; i < l->count; i++)
+    if (strcmp(l->items[i], item) == 0) return 1;
+  return 0;
+}
+
+/* dst += the items of src it does not have yet (both plans may name the
+ * same broken MX). */
 static void list_append(sd_plan_list *dst, const sd_plan_list *src) {
-  for (size_t i = 0; i < src->count; i++) sd_plan_list_add(dst, "%s", src->items[i]);
+  for (size_t i = 0; i < src->count; i++)
+    if (!list_has(dst, src->items[i])) sd_plan_list_add(dst, "%s", src->items[i]);
 }
 
 /* Who has to act for an MX host: you, or the operator that runs it. */
@@ -203,11 +212,27 @@ static void dane_mx_prerequisites(const sd_plan_prereq *p, const sd_plan_mx *mx,
                      "_25._tcp.%s and keep them current.", mx->host, mx->operator_domain, mx->operator_domain,
                      mx->cname ? mx->cname : mx->host);
   }
+  if (mx->dane == SD_MX_DANE_DNS_FAILED && zone_usable(mx->zone))
+    sd_plan_list_add(&out->missing, "The TLSA lookup at _25._tcp.%s fails for validating senders (bogus signatures or "
+                     "a failing server): %s must fix it, or DANE senders cannot deliver to MX %s at all.",
+                     mx->cname ? mx->cname : mx->host, who(mx), mx->host);
   if (mx->starttls == 0)
     sd_plan_list_add(&out->missing, "MX %s completes no TLS session (%s): %s must offer STARTTLS.", mx->host,
                      mx->tls_problem, who(mx));
   else if (mx->starttls == -1 || mx->key_count == 0)
     sd_plan_list_add(&out->unknown, "MX %s: the key it serves could not be measured", mx->host);
+}
+
+/* MX hosts whose TLSA records today do not authenticate them: the new
+ * records replace those (a stale key, unusable parameters). */
+static void add_stale_tlsa_note(const sd_plan_prereq *p, sd_plan_list *steps) {
+  for (size_t i = 0; i < p->mx_count; i++) {
+    const sd_plan_mx *mx = &p->mx[i];
+    if (mx->tlsa_count && mx->dane != SD_MX_DANE_AUTHENTICATED)
+      sd_plan_list_add(steps, "Remove the %zu TLSA record(s) published today for MX %s (DANE today: %s) once the "
+                       "new one is in place: they do not authenticate the key it serves.", mx->tlsa_count, mx->host,
+                       sd_mx_dane_name(mx->dane));
+  }
 }
 
 static void add_dane_steps(const sd_plan *plan, sd_plan_list *steps, int with_tlsrpt) {
@@ -232,6 +257,7 @@ static void add_dane_steps(const sd_plan *plan, sd_plan_list *steps, int with_tl
     sd_plan_list_add(steps, "Publish a TLSA record for each key each MX serves (DANE-EE, public key, SHA-256: it "
                      "pins the key, not the certificate, so a renewal that keeps the key needs no change):%s",
                      records ? records : "");
+    add_stale_tlsa_note(p, steps);
     free(records);
   }
   sd_plan_list_add(steps, "Check every TLSA record against the key actually served before anything relies on it: "
