@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -38,44 +37,19 @@ static void print_help(void) {
          "sent to it today, what is broken and how to fix it.\n\n%s", sd_cli_options_help());
 }
 
-static int use_color(const sd_cli_options *o) {
-  if (o->color == SD_COLOR_ALWAYS) return 1;
-  if (o->color == SD_COLOR_NEVER) return 0;
-  return isatty(STDOUT_FILENO);
-}
-
 static int parse_args(int argc, char **argv, sd_cli_options *o) {
-  static const struct option help = {"help", no_argument, NULL, 'h'};
-  struct option *longopts = sd_cli_long_options(&help, 1);
-  if (!longopts) return -1;
-  int opt;
-  optind = 1;
-  opterr = 0; /* one line of our own instead of getopt's message */
-  while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    if (opt == 'h') {
-      free(longopts);
-      print_help();
-      exit(0);
-    }
-    int handled = sd_cli_options_handle(o, opt, optarg);
-    if (handled <= 0) {
-      if (handled == 0) sd_cli_option_error("check", opt, argc, argv);
-      free(longopts);
-      return -1;
-    }
-  }
-  free(longopts);
-  if (optind >= argc) {
+  int first = sd_cli_parse_engine_command("check", argc, argv, o, print_help);
+  if (first >= 0 && first >= argc) {
     fprintf(stderr, "stsdane check: name at least one domain, e.g. 'stsdane check example.org'\n");
     return -1;
   }
-  return optind;
+  return first;
 }
 
 static int print_results(const check_run *run, const sd_cli_options *o) {
   int status = SD_EXIT_OK;
   sd_json_options jo = {.include_pem = o->include_pem};
-  int color = use_color(o);
+  int color = sd_cli_use_color(o);
   for (size_t i = 0; i < run->count; i++) {
     const sd_domain_result *r = run->results[i];
     if (!r) continue;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,4 +245,35 @@ const char *sd_cli_options_help(void) {
          "  --json                one JSON object per domain and line\n"
          "  --pem                 include certificate chains as PEM in JSON\n"
          "  --color WHEN          auto, always or never (NO_COLOR is honoured)\n";
+}
+
+int sd_cli_parse_engine_command(const char *command, int argc, char **argv, sd_cli_options *o,
+                                void (*print_help)(void)) {
+  static const struct option help = {"help", no_argument, NULL, 'h'};
+  struct option *longopts = sd_cli_long_options(&help, 1);
+  if (!longopts) return -1;
+  int opt;
+  optind = 1;
+  opterr = 0; /* one line of our own instead of getopt's message */
+  while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    if (opt == 'h') {
+      free(longopts);
+      print_help();
+      exit(0);
+    }
+    int handled = sd_cli_options_handle(o, opt, optarg);
+    if (handled <= 0) {
+      if (handled == 0) sd_cli_option_error(command, opt, argc, argv);
+      free(longopts);
+      return -1;
+    }
+  }
+  free(longopts);
+  return optind;
+}
+
+int sd_cli_use_color(const sd_cli_options *o) {
+  if (o->color == SD_COLOR_ALWAYS) return 1;
+  if (o->color == SD_COLOR_NEVER) return 0;
+  return isatty(STDOUT_FILENO);
 }

@@ -59,6 +59,13 @@ int sd_parse_number(const char *option, const char *text, double min, double max
  * option or a missing value. Call getopt_long with opterr = 0 and an
  * optstring starting with ':' (so a missing value returns ':'). */
 void sd_cli_option_error(const char *command, int opt, int argc, char **argv);
+/* Parses the arguments of a command that takes the engine options, --help
+ * (print_help, then exit 0) and operands: the index of the first operand, or
+ * -1 after printing one line on stderr. */
+int sd_cli_parse_engine_command(const char *command, int argc, char **argv, sd_cli_options *o,
+                                void (*print_help)(void));
+/* 1 when text output should be coloured (--color, NO_COLOR, a terminal). */
+int sd_cli_use_color(const sd_cli_options *o);
 /* fopen for reading an input file, refusing directories (fopen succeeds on
  * them on Linux and the first read fails): NULL with errno = EISDIR. */
 FILE *sd_cli_fopen_input(const char *path, const char *mode);

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -26,36 +25,18 @@ static void print_help(void) {
 }
 
 static int parse_args(int argc, char **argv, sd_cli_options *o) {
-  static const struct option help = {"help", no_argument, NULL, 'h'};
-  struct option *longopts = sd_cli_long_options(&help, 1);
-  if (!longopts) return -1;
-  int opt;
-  optind = 1;
-  opterr = 0;
-  while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    if (opt == 'h') {
-      free(longopts);
-      print_help();
-      exit(0);
-    }
-    int handled = sd_cli_options_handle(o, opt, optarg);
-    if (handled <= 0) {
-      if (handled == 0) sd_cli_option_error("plan", opt, argc, argv);
-      free(longopts);
-      return -1;
-    }
-  }
-  free(longopts);
-  if (optind != argc - 1) {
+  int first = sd_cli_parse_engine_command("plan", argc, argv, o, print_help);
+  if (first < 0) return -1;
+  if (first != argc - 1) {
     fprintf(stderr, "stsdane plan: name exactly one domain, e.g. 'stsdane plan example.org'\n");
     return -1;
   }
   char name[SD_DOMAIN_MAX + 1], err[256];
-  if (sd_domain_normalize(argv[optind], strlen(argv[optind]), name, sizeof(name), err, sizeof(err)) != 0) {
-    fprintf(stderr, "stsdane plan: '%s' is not a domain name: %s\n", argv[optind], err);
+  if (sd_domain_normalize(argv[first], strlen(argv[first]), name, sizeof(name), err, sizeof(err)) != 0) {
+    fprintf(stderr, "stsdane plan: '%s' is not a domain name: %s\n", argv[first], err);
     return -1;
   }
-  return optind;
+  return first;
 }
 
 typedef struct plan_run {
@@ -70,12 +51,6 @@ static void on_measured(sd_plan_measurement *m, void *arg) {
   event_base_loopexit(run->base, NULL);
 }
 
-static int use_color(const sd_cli_options *o) {
-  if (o->color == SD_COLOR_ALWAYS) return 1;
-  if (o->color == SD_COLOR_NEVER) return 0;
-  return isatty(STDOUT_FILENO);
-}
-
 static int print_plan(const sd_plan *plan, const sd_cli_options *o) {
   if (o->json) {
     cJSON *j = sd_plan_to_json(plan);
@@ -85,7 +60,7 @@ static int print_plan(const sd_plan *plan, const sd_cli_options *o) {
     printf("%s\n", text);
     free(text);
   } else {
-    sd_plan_render_text(stdout, plan, use_color(o));
+    sd_plan_render_text(stdout, plan, sd_cli_use_color(o));
   }
   /* A full disk or a closed pipe must not pass for a printed plan. */
   if (fflush(stdout) != 0 || ferror(stdout)) {
