@@ -68,30 +68,32 @@ def mx1(domain):
 
 class Context:
     """What the attacker has: the real resolver to ask, and the zone keys of
-    the testbed's build cache (zones/keys/K<zone>+013+<tag>.{key,private})."""
+    the testbed's build cache: ldns files K<zone>+<alg>+<tag>.{key,private}
+    in the entry's zones/keys/, or (testbed with per-zone key specs) in
+    <cache>/keys/<zone>/<spec>/."""
 
     def __init__(self, cache_entry, upstream):
         self.upstream = upstream
-        self.keydir = os.path.join(cache_entry, "zones", "keys")
+        self.keydirs = [os.path.join(cache_entry, "zones", "keys"),
+                        os.path.join(os.path.dirname(cache_entry), "keys", "*", "*")]
         self.keys = {}
         self.lock = threading.Lock()
 
     def key(self, zone):
-        """(private key, DNSKEY rdata) of zone, read once."""
+        """(private key, DNSKEY rdata) of an ECDSA P-256 key that zone
+        publishes now (a ZSK when there is one), read once."""
         with self.lock:
             if zone not in self.keys:
-                base = glob.glob(os.path.join(self.keydir, "K%s+013+*.private" % zone))
-                if len(base) != 1:
-                    raise RuntimeError("no single key for %s in %s" % (zone, self.keydir))
-                base = base[0][:-len(".private")]
-                with open(base + ".private") as f:
-                    fields = dict(l.split(":", 1) for l in f if ":" in l)
-                scalar = int.from_bytes(base64.b64decode(fields["PrivateKey"].strip()), "big")
-                private = ec.derive_private_key(scalar, ec.SECP256R1())
-                with open(base + ".key") as f:
-                    text = f.read().split(";")[0].split()
-                at = text.index("DNSKEY")   # "owner [TTL] IN DNSKEY flags proto alg key"
-                dnskey = dns.rdata.from_text(dns.rdataclass.IN, T.DNSKEY, " ".join(text[at + 1:]))
+                published = {rd for rs in self.fetch(zone, T.DNSKEY).answer if rs.rdtype == T.DNSKEY for rd in rs}
+                found = []
+                for d in self.keydirs:
+                    for path in glob.glob(os.path.join(d, "K%s+013+*.private" % zone)):
+                        private, dnskey = read_ldns_key(path[:-len(".private")])
+                        if dnskey in published:
+                            found.append((dnskey.flags != 256, private, dnskey))
+                if not found:
+                    raise RuntimeError("no algorithm-13 key of %s that it publishes in %s" % (zone, self.keydirs))
+                _, private, dnskey = min(found, key=lambda f: f[0])
                 self.keys[zone] = (private, dnskey)
             return self.keys[zone]
 
@@ -112,6 +114,18 @@ class Context:
         if wire is None:
             raise RuntimeError("no reply from %s for %s %s" % (self.upstream, name, T.to_text(rdtype)))
         return dns.message.from_wire(wire)
+
+
+def read_ldns_key(base):
+    """(private key, DNSKEY rdata) of an ldns ECDSA P-256 key pair (base.private, base.key)."""
+    with open(base + ".private") as f:
+        fields = dict(l.split(":", 1) for l in f if ":" in l)
+    scalar = int.from_bytes(base64.b64decode(fields["PrivateKey"].strip()), "big")
+    with open(base + ".key") as f:
+        text = f.read().split(";")[0].split()
+    at = text.index("DNSKEY")   # "owner [TTL] IN DNSKEY flags proto alg key"
+    dnskey = dns.rdata.from_text(dns.rdataclass.IN, T.DNSKEY, " ".join(text[at + 1:]))
+    return ec.derive_private_key(scalar, ec.SECP256R1()), dnskey
 
 
 # -- reply building -----------------------------------------------------------------
@@ -172,7 +186,13 @@ class Attack(PassThrough):
 
     def __init__(self, ctx):
         self.ctx = ctx
-        self.fired = 0   # forged replies sent: 0 means stsdane never asked
+        self.fired = 0        # forged replies sent: 0 means stsdane never asked
+        self.forged = set()   # the questions answered with forged packets: (name, TYPE)
+
+    def mark(self, ex):
+        """Count one forged reply for ex's question."""
+        self.fired += 1
+        self.forged.add((ex.qname.to_text(omit_final_dot=True).lower(), T.to_text(ex.qtype)))
 
     def forge(self, ex):
         """A forged reply message for ex, or None to pass the genuine one."""
@@ -181,7 +201,7 @@ class Attack(PassThrough):
     def respond(self, ex):
         forged = self.forge(ex)
         if forged is not None:
-            self.fired += 1
+            self.mark(ex)
             return [(0, ex.pack(forged))]
         return PassThrough.respond(self, ex)
 
@@ -604,7 +624,7 @@ class QuestionMismatch(Attack):
     def respond(self, ex):
         if asks_tlsa(ex):
             other = self.ctx.fetch(tlsa_name("mx2." + BOTH), T.TLSA)
-            self.fired += 1
+            self.mark(ex)
             return [(0, ex.pack(other)), (0.05, ex.pack(ex.genuine()))]
         return PassThrough.respond(self, ex)
 
@@ -624,7 +644,7 @@ class IdMismatch(Attack):
             forged = reply(ex, [], negative(self.ctx, "zzz." + BOTH, T.A), dns.rcode.NXDOMAIN)
             wire = bytearray(ex.pack(forged))
             wire[0:2] = ((ex.query.id ^ 0x5a5a) & 0xffff).to_bytes(2, "big")
-            self.fired += 1
+            self.mark(ex)
             return [(0, bytes(wire)), (0.05, ex.pack(ex.genuine()))]
         return PassThrough.respond(self, ex)
 
@@ -675,6 +695,6 @@ class DnskeySilence(Attack):
 
     def respond(self, ex):
         if is_q(ex, BOTH, T.DNSKEY):
-            self.fired += 1
+            self.mark(ex)
             return []
         return PassThrough.respond(self, ex)

@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -77,19 +78,64 @@ def summary(row):
 
 
 def check(stsdane, domain, resolver, mode):
-    env = dict(os.environ, STSDANE_RESOLVER=resolver, **MODES[mode])
-    cmd = [stsdane, "check", "--json", "--no-smtp", "--no-https", "--dns-timeout", "2",
-           "--resolver", resolver, domain]
-    try:
-        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=CHECK_BOUND)
-    except subprocess.TimeoutExpired:
-        return None, "no result within %d s" % CHECK_BOUND
+    """(row, error) of one `check --json`; row["_answers"] is stsdane's answer
+    log (STSDANE_DNS_ANSWER_LOG: name, TYPE, lookup, dnssec per answer used),
+    or None for a binary that writes none."""
+    with tempfile.TemporaryDirectory(prefix="stsdane-forgery.") as tmp:
+        log = os.path.join(tmp, "answers")
+        env = dict(os.environ, STSDANE_RESOLVER=resolver, STSDANE_DNS_ANSWER_LOG=log, **MODES[mode])
+        cmd = [stsdane, "check", "--json", "--no-smtp", "--no-https", "--dns-timeout", "2",
+               "--resolver", resolver, domain]
+        try:
+            p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=CHECK_BOUND)
+        except subprocess.TimeoutExpired:
+            return None, "no result within %d s" % CHECK_BOUND
+        answers = None
+        if os.path.exists(log):
+            with open(log) as f:
+                answers = [tuple(l.split()) for l in f if len(l.split()) == 4]
     if p.returncode < 0:
         return None, "stsdane crashed (signal %d), stderr: %s" % (-p.returncode, p.stderr.strip()[-300:])
     lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
     if len(lines) != 1:
         return None, "exit %d, %d JSON lines, stderr: %s" % (p.returncode, len(lines), p.stderr.strip()[:300])
-    return json.loads(lines[0]), None
+    row = json.loads(lines[0])
+    row["_answers"] = answers
+    return row, None
+
+
+def answer_statuses(row):
+    """(name, TYPE) -> {(lookup, dnssec)} from the answer log, or None."""
+    if row.get("_answers") is None:
+        return None
+    out = {}
+    for name, rtype, lookup, dnssec in row["_answers"]:
+        out.setdefault((name.lower().rstrip("."), rtype), set()).add((lookup, dnssec))
+    return out
+
+
+def judge_answers(attack, got, control):
+    """The answer log's verdicts on one attack (like judge(), per answer):
+    an answer to a forged question, or any answer at or below the victim for
+    a zone-wide attack, must be bogus, indeterminate or a failed lookup; no
+    answer may turn insecure where the control's was not."""
+    accepted, notes = [], []
+    victim = attack.domain.rstrip(".").lower()
+    for key, outcomes in sorted(got.items()):
+        name, rtype = key
+        want = control.get(key, set())
+        zone_wide = "*" in attack.targets and (name == victim or name.endswith("." + victim))
+        for lookup, dnssec in sorted(outcomes):
+            bad = lookup == "error" or dnssec in BAD
+            if attack.transport:
+                if key in attack.forged and (lookup, dnssec) not in want and not bad:
+                    accepted.append("answer %s %s: %s %s (control: %s)" % (name, rtype, lookup, dnssec, sorted(want)))
+            elif dnssec == "insecure" and ("ok", "insecure") not in want and \
+                    not any(d == "insecure" for _, d in want):
+                accepted.append("answer %s %s: %s insecure (a downgrade)" % (name, rtype, lookup))
+            elif (key in attack.forged or zone_wide) and not bad:
+                accepted.append("answer %s %s: %s %s" % (name, rtype, lookup, dnssec))
+    return accepted, notes
 
 
 def judge(attack, got, control):
@@ -114,6 +160,11 @@ def judge(attack, got, control):
     return accepted, notes
 
 
+def answers_note(row):
+    a = row.get("_answers")
+    return "" if a is None else " (%d answers logged)" % len(a)
+
+
 def run_controls(stsdane, server, domains, modes):
     """The pass-through control per domain and mode: everything secure, and
     the same as asking Unbound directly. Returns ({(domain, mode): fields}, failures)."""
@@ -135,8 +186,9 @@ def run_controls(stsdane, server, domains, modes):
             elif not_secure:
                 failures.append("%s: not secure through the pass-through: %s" % (name, summary(proxied)))
             else:
-                print("ok   %s: %s" % (name, summary(proxied)), flush=True)
+                print("ok   %s: %s%s" % (name, summary(proxied), answers_note(proxied)), flush=True)
                 controls[(domain, mode)] = fp
+                controls[(domain, mode, "answers")] = answer_statuses(proxied) or {}
     for f in failures:
         print("FAIL " + f, flush=True)
     return controls, failures
@@ -151,15 +203,22 @@ def judge_control(stsdane, server, control_attack, controls, modes):
         control = controls.get((control_attack.domain.rstrip("."), mode))
         if control is None:
             continue
+        control_attack.forged = set()
         row, err = check(stsdane, control_attack.domain.rstrip("."), HOSTILE_ADDRESS, mode)
-        accepted = judge(control_attack, fields(row), control)[0] if row else []
         name = "%s (%s)" % (control_attack.name, mode)
-        if accepted:
-            print("ok   %s: the judge sees data signed with the victim's key as accepted" % name, flush=True)
-        else:
-            failures.append("%s: the victim-signed TLSA was not seen as accepted (%s)" % (
-                name, err or summary(row)))
-            print("FAIL " + failures[-1], flush=True)
+        seen = {"JSON": judge(control_attack, fields(row), control)[0] if row else []}
+        logged = answer_statuses(row) if row else None
+        if logged is not None:
+            seen["answer log"] = judge_answers(control_attack, logged,
+                                               controls[(control_attack.domain.rstrip("."), mode, "answers")])[0]
+        for how, accepted in seen.items():
+            if accepted:
+                print("ok   %s: the judge of the %s sees data signed with the victim's key as accepted" % (
+                    name, how), flush=True)
+            else:
+                failures.append("%s: the judge of the %s did not see the victim-signed TLSA as accepted (%s)" % (
+                    name, how, err or summary(row)))
+                print("FAIL " + failures[-1], flush=True)
     return failures
 
 
@@ -253,7 +312,7 @@ def main():
             control = controls.get((attack.domain.rstrip("."), mode))
             if control is None:
                 continue
-            attack.fired = 0
+            attack.fired, attack.forged = 0, set()
             server.set_attack(attack)
             t0 = time.monotonic()
             row, err = check(stsdane, attack.domain.rstrip("."), HOSTILE_ADDRESS, mode)
@@ -265,6 +324,10 @@ def main():
                 print("FAIL %s (%s): %s, %.1f s" % (attack.name, mode, err, took), flush=True)
                 continue
             accepted, notes = judge(attack, fields(row), control)
+            logged = answer_statuses(row)
+            if logged is not None:
+                more, more_notes = judge_answers(attack, logged, controls[(attack.domain.rstrip("."), mode, "answers")])
+                accepted, notes = accepted + more, notes + more_notes
             verdict = "ACCEPTED" if accepted else "ok  "
             print("%s %s (%s): %s, %.1f s" % (verdict, attack.name, mode, summary(row), took), flush=True)
             for a in accepted:
