@@ -698,3 +698,69 @@ class DnskeySilence(Attack):
             self.mark(ex)
             return []
         return PassThrough.respond(self, ex)
+
+
+# NSEC3 (RFC 5155) victims of ../shared/scenarios/dnssec-variety.json; the
+# runner skips these attacks on a testbed that does not build them.
+NSEC3_DENIAL = "dnssec-nsec3-denial.test."    # NSEC3, algorithm 13, TLSA at mx1 only
+NSEC3_WILD = "dnssec-wildcard-tlsa.test."     # NSEC3, TLSA only as *._tcp.mx1
+
+
+class Nsec3DenialForgery(Attack):
+    """NXDOMAIN or NODATA for mx1's existing TLSA in an NSEC3 zone, carrying
+    the genuine signed negative answer (SOA, NSEC3 records, RRSIGs) of
+    `proof_of`, with its rcode."""
+    domain = NSEC3_DENIAL
+    targets = ("tlsa:" + mx1(NSEC3_DENIAL),)
+    must = "TLSA bogus: the NSEC3 records do not prove this name absent"
+    proof_of = None
+
+    def forge(self, ex):
+        if is_q(ex, tlsa_name(mx1(NSEC3_DENIAL)), T.TLSA):
+            g = self.ctx.fetch(self.proof_of, T.TLSA)
+            if not any(x.rdtype == T.NSEC3 for x in g.authority):
+                raise RuntimeError("no NSEC3 proof for %s (is the zone NSEC3-signed?)" % self.proof_of)
+            return reply(ex, [], g.authority, g.rcode())
+
+
+@attack
+class Nsec3NotCovering(Nsec3DenialForgery):
+    name = "nsec3-not-covering"
+    forges = ("a denial of mx1's TLSA made of the zone's own genuine signed NSEC3 proof that "
+              "_25._tcp.zzz.<d> does not exist")
+    rule = "RFC 5155 §8.4, §8.5 (the NSEC3 must match the closest encloser and cover the next closer name)"
+    proof_of = tlsa_name("zzz." + NSEC3_DENIAL)
+
+
+@attack
+class Nsec3OtherName(Nsec3DenialForgery):
+    name = "nsec3-other-name"
+    forges = "a denial of mx1's TLSA made of the zone's genuine signed NSEC3 proof for mx2's (absent) TLSA"
+    rule = "RFC 5155 §8.5, §8.6 (the proof must be for the query name)"
+    proof_of = tlsa_name("mx2." + NSEC3_DENIAL)
+
+
+@attack
+class Nsec3OtherZone(Nsec3DenialForgery):
+    name = "nsec3-other-zone"
+    forges = "a denial of mx1's TLSA made of another NSEC3 zone's genuine signed proof (" + NSEC3_WILD + ")"
+    rule = "RFC 5155 §8.3 (NSEC3 records of the name's zone only)"
+    proof_of = tlsa_name("zzz." + NSEC3_WILD)
+
+
+@attack
+class Nsec3WildcardNoProof(Attack):
+    name = "nsec3-wildcard-no-proof"
+    domain = NSEC3_WILD
+    targets = ("tlsa:" + mx1(NSEC3_WILD),)
+    forges = ("the genuine wildcard-synthesised TLSA of mx1 (RRSIG labels 4) with the NSEC3 proof "
+              "that no closer name exists removed")
+    must = "TLSA bogus: the expansion is unproven (an attacker could hide a closer name)"
+    rule = "RFC 5155 §8.8 (a wildcard answer needs the NSEC3 covering the next closer name)"
+
+    def forge(self, ex):
+        if is_q(ex, tlsa_name(mx1(NSEC3_WILD)), T.TLSA):
+            g = ex.genuine()
+            if not any(x.rdtype == T.NSEC3 for x in g.authority):
+                raise RuntimeError("no NSEC3 proof in the wildcard answer for %s" % ex.qname)
+            return reply(ex, g.answer, [x for x in g.authority if x.rdtype != T.NSEC3 and x.covers != T.NSEC3])

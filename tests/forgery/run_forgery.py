@@ -300,6 +300,11 @@ def main():
     if args.serve:
         return serve(server, ctx, A, args.serve, command)
 
+    with open(os.environ["STSDANE_TESTBED_MANIFEST"]) as f:
+        built = set(json.load(f)["scenarios"])
+    for a in [a for a in chosen if a.domain.rstrip(".") not in built]:
+        print("skip %s: its victim %s is not in this testbed" % (a.name, a.domain.rstrip(".")), flush=True)
+    chosen = [a for a in chosen if a.domain.rstrip(".") in built]
     domains = sorted({a.domain.rstrip(".") for a in chosen} | {A.VictimKeyControl.domain.rstrip(".")})
     controls, failures = run_controls(stsdane, server, domains, modes)
     failures += judge_control(stsdane, server, A.VictimKeyControl(ctx), controls, modes)
