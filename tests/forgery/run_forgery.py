@@ -71,6 +71,21 @@ def fields(row):
     return out
 
 
+def dane_status(row):
+    return (row.get("dane") or {}).get("status")
+
+
+DANE_OFF = ("insecure", "absent")   # DANE does not apply: what a downgrade achieves
+
+
+def judge_dane(row, control_dane):
+    """dane.status turned off (insecure, absent) where the control's was on."""
+    got = dane_status(row)
+    if got in DANE_OFF and control_dane not in DANE_OFF:
+        return ["dane.status: %s (control: %s): DANE turned off" % (got, control_dane)]
+    return []
+
+
 def summary(row):
     f = fields(row)
     dane = (row.get("dane") or {}).get("status")
@@ -189,6 +204,7 @@ def run_controls(stsdane, server, domains, modes):
                 print("ok   %s: %s%s" % (name, summary(proxied), answers_note(proxied)), flush=True)
                 controls[(domain, mode)] = fp
                 controls[(domain, mode, "answers")] = answer_statuses(proxied) or {}
+                controls[(domain, mode, "dane")] = dane_status(proxied)
     for f in failures:
         print("FAIL " + f, flush=True)
     return controls, failures
@@ -329,6 +345,7 @@ def main():
                 print("FAIL %s (%s): %s, %.1f s" % (attack.name, mode, err, took), flush=True)
                 continue
             accepted, notes = judge(attack, fields(row), control)
+            accepted += judge_dane(row, controls[(attack.domain.rstrip("."), mode, "dane")])
             logged = answer_statuses(row)
             if logged is not None:
                 more, more_notes = judge_answers(attack, logged, controls[(attack.domain.rstrip("."), mode, "answers")])
