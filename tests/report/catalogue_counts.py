@@ -153,7 +153,7 @@ def main():
         if not scan:
             scan = os.path.join(tmp, "catalogue.jsonl")
             subprocess.run([sys.executable, os.path.join(ROOT, "tests", "catalogue", "conformance.py"),
-                            args.stsdane, "--save", scan], check=False, timeout=1200, stdout=subprocess.DEVNULL)
+                            args.stsdane, "--catalogue", args.catalogue, "--save", scan], check=False, timeout=1200, stdout=subprocess.DEVNULL)
         lines = [json.loads(l) for l in open(scan, encoding="utf-8") if l.strip()]
         report = json.load(open(args.report, encoding="utf-8")) if args.report else report_json(args.stsdane, [scan])
         problems = []

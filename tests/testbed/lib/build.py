@@ -31,6 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dnssec  # noqa: E402
 import model  # noqa: E402
 from model import fqdn, bare  # noqa: E402
 
@@ -91,7 +92,8 @@ class Builder:
         self.spares = {}      # label -> cert
         self.named_keys = {}  # label -> private key ("key" of a host, {key:LABEL})
         self.zone_files = {}  # zone -> rel path of the file NSD serves
-        self.ds = {}          # zone -> DS line
+        self.ds = {}          # zone -> DS lines the parent publishes
+        self.keys = {}        # signed zone -> [dnssec.ZoneKey]
         self.host_addr = {}   # host fqdn -> {"A": [...], "AAAA": [...]}
         self.rrs = {}         # (owner, TYPE) -> [rdata]  (final, refs resolved)
 
@@ -207,35 +209,38 @@ class Builder:
             return None
         return self.w.zone_of(zone.split(".", 1)[1] or ".")
 
-    def keygen(self, zone):
-        zdir = self.p("zones", "keys", "x")
-        zdir = os.path.dirname(zdir)
-        base = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", zone],
-                              cwd=zdir, check=True, capture_output=True, text=True).stdout.strip()
-        with open(os.path.join(zdir, base + ".ds")) as f:
-            ds = f.read().split(";")[0].split()
-        self.ds[zone] = "%s 3600 IN DS %s" % (zone, " ".join(ds[-4:]))
-        return os.path.join(zdir, base)
+    def zone_keys(self, zone):
+        keys = dnssec.zone_keys(self.keystore, zone, self.w.zones[zone])
+        self.keys[zone] = keys
+        self.ds[zone] = dnssec.ds_lines(keys)
+        return keys
 
     def zone_text(self, zone):
+        """(zone file text, records to add after signing)."""
         lines = ["$TTL 3600",
                  "%s SOA %s hostmaster.test. %d 3600 600 86400 300" % (zone, model.NS_NAME, int(self.now)),
                  "%s NS %s" % (zone, model.NS_NAME)]
         if zone in (".", "test."):  # ns.test.: glue in the root, authoritative in test.
             lines += ["%s A %s" % (model.NS_NAME, model.NS_V4),
                       "%s AAAA %s" % (model.NS_NAME, model.NS_V6)]
+        # NSEC3 opt-out: insecure delegations stay out of the NSEC3 chain, so
+        # the covering opt-out NSEC3 is what proves they have no DS.
+        optout = (self.w.zones[zone].get("nsec3") or {}).get("optout")
+        late = []
         for child in self.children.get(zone, []):
             copts = self.w.zones[child]
+            secure = copts["signed"] and copts["ds"] and not copts.get("unreachable")
+            into = lines if secure or not optout else late
             if copts.get("unreachable"):
                 ns = "ns." + child
-                lines += ["%s NS %s" % (child, ns), "%s A %s" % (ns, model.UNREACHABLE_V4)]
+                into += ["%s NS %s" % (child, ns), "%s A %s" % (ns, model.UNREACHABLE_V4)]
                 continue
-            lines.append("%s NS %s" % (child, model.NS_NAME))
-            if copts["signed"] and copts["ds"]:
-                lines.append(self.ds[child])
+            into.append("%s NS %s" % (child, model.NS_NAME))
+            if secure:
+                lines.extend(self.ds[child])
         for owner, rtype, rd in self.by_zone.get(zone, []):
             lines.append("%s %s %s" % (owner, rtype, rd))
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n", late
 
     def build_zones(self):
         self.children = {}   # zone -> delegated child zones
@@ -248,49 +253,26 @@ class Builder:
             z.extend((owner, rtype, rd) for rd in rds)
         served = [z for z, o in self.w.zones.items() if not o.get("unreachable")]
         signed = [z for z in served if self.w.zones[z]["signed"]]
-        os.makedirs(self.p("zones", "keys", "x").rsplit("/", 1)[0], exist_ok=True)
+        self.keystore = dnssec.KeyStore(os.path.join(cache_root(), "keys"))
         with concurrent.futures.ThreadPoolExecutor(8) as ex:
-            keys = dict(zip(signed, ex.map(self.keygen, signed)))
-            list(ex.map(lambda z: self.write_zone(z, keys.get(z)), served))
-        with open(keys["."] + ".key") as f:
-            dnskey = f.read().split(";")[0].split()
-        self.write("root.key", ". 3600 IN DNSKEY %s\n" % " ".join(dnskey[3:]))
+            list(ex.map(self.zone_keys, signed))
+            list(ex.map(self.write_zone, served))
+        anchors = [k for k in self.keys["."] if k.flags == 257 and k.spec["publish"]]
+        self.write("root.key", "".join(". 3600 IN DNSKEY %s\n" % k.rdata for k in anchors))
         self.write("root.hints", ". 3600000 NS %s\n%s 3600000 A %s\n%s 3600000 AAAA %s\n" % (
             model.NS_NAME, model.NS_NAME, model.NS_V4, model.NS_NAME, model.NS_V6))
 
-    def write_zone(self, zone, key):
+    def write_zone(self, zone):
         fname = "root" if zone == "." else bare(zone)
         rel = "zones/%s.zone" % fname
-        self.write(rel, self.zone_text(zone))
-        if not key:
+        text, late = self.zone_text(zone)
+        self.write(rel, text + "".join(l + "\n" for l in late))
+        if not self.w.zones[zone]["signed"]:
             self.zone_files[zone] = rel
             return
-        opts = self.w.zones[zone]
-        inc, exp = opts.get("validity", ["-1d", "+30d"])
         srel = rel + ".signed"
-        subprocess.run(["ldns-signzone", "-o", zone, "-i", str(model.reldays(inc, self.now)),
-                        "-e", str(model.reldays(exp, self.now)), "-f", self.p(srel), self.p(rel), key],
-                       check=True, capture_output=True)
-        if opts.get("corrupt_rrsig"):
-            self.corrupt(srel, opts["corrupt_rrsig"])
+        dnssec.sign(zone, text, late, self.keys[zone], self.w.zones[zone], self.p(srel), self.now)
         self.zone_files[zone] = srel
-
-    def corrupt(self, rel, targets):
-        """Flip bits in the signature of the RRSIGs covering the given 'owner TYPE'."""
-        want = {(fqdn(t.split()[0]), t.split()[1].upper()) for t in targets}
-        out, hit = [], set()
-        for line in open(self.p(rel)):
-            f = line.split()
-            if len(f) > 12 and f[3] == "RRSIG" and (f[0].lower(), f[4].upper()) in want:
-                sig = f[-1]
-                f[-1] = ("B" if sig[0] != "B" else "C") + sig[1:]
-                line = "\t".join(f) + "\n"
-                hit.add((f[0].lower(), f[4].upper()))
-            out.append(line)
-        if want - hit:
-            raise model.DefinitionError("corrupt_rrsig: no RRSIG for %s" % sorted(want - hit))
-        with open(self.p(rel), "w") as fh:
-            fh.writelines(out)
 
     # -- web content ------------------------------------------------------------------
     def build_web(self):

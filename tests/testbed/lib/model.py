@@ -15,8 +15,10 @@ import re
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTBED = os.path.dirname(HERE)
 DEFAULT_DEFS = os.path.join(TESTBED, "scenarios.json")
-CATALOGUE = os.path.normpath(os.path.join(
-    TESTBED, "..", "..", "..", "shared", "scenarios", "catalogue.json"))
+SHARED_SCENARIOS = os.path.normpath(os.path.join(TESTBED, "..", "..", "..", "shared", "scenarios"))
+# Every domain of these public catalogues must have a definition (STSDANE_CATALOGUE:
+# another list of files, separated by ':').
+CATALOGUES = [os.path.join(SHARED_SCENARIOS, n) for n in ("catalogue.json", "dnssec-variety.json")]
 
 # Fixed infrastructure addresses (inside the private namespace only).
 NS_V4, NS_V6 = "192.0.2.53", "2001:db8::53"          # NSD: root, test., all zones
@@ -75,10 +77,20 @@ def definition_files():
     return files
 
 
-def catalogue_domains(path=None):
-    path = path or os.environ.get("STSDANE_CATALOGUE", CATALOGUE)
-    with open(path) as f:
-        return [s["domain"] for s in json.load(f)["scenarios"]]
+def catalogue_files():
+    env = os.environ.get("STSDANE_CATALOGUE", "")
+    return [p for p in env.split(":") if p] if env else list(CATALOGUES)
+
+
+def catalogue_domains(paths=None):
+    domains = []
+    for path in paths or catalogue_files():
+        if not os.path.isfile(path):
+            raise DefinitionError("catalogue %s not found: the public catalogues live in "
+                                  "../shared/scenarios next to the checkout (or set STSDANE_CATALOGUE)" % path)
+        with open(path) as f:
+            domains += [s["domain"] for s in json.load(f)["scenarios"]]
+    return domains
 
 
 def load_definitions(files):
@@ -117,7 +129,7 @@ class World:
     """Everything the testbed serves, flattened from the scenario data."""
 
     def __init__(self):
-        self.zones = {}       # fqdn -> options (signed, ds, validity, corrupt_rrsig, unreachable)
+        self.zones = {}       # fqdn -> options (see zone_options)
         self.hosts = {}       # fqdn -> SMTP host attributes
         self.web = {}         # fqdn -> HTTPS vhost attributes
         self.records = []     # (owner fqdn, type, rdata template, scenario or None)
@@ -128,9 +140,7 @@ class World:
     # -- collection helpers -------------------------------------------------
     def add_zone(self, name, opts, who):
         name = fqdn(name)
-        opts = dict(opts or {})
-        opts.setdefault("signed", False)
-        opts.setdefault("ds", opts["signed"])
+        opts = zone_options(opts, "%s: zone %s" % (who, name))
         if name in self.zones and self.zones[name] != opts:
             raise DefinitionError("%s: zone %s defined twice differently" % (who, name))
         self.zones[name] = opts
@@ -220,6 +230,81 @@ class World:
             if cand in self.zones:
                 return cand
         return "."
+
+
+# -- zone signing options ---------------------------------------------------------
+# DNSSEC algorithms the testbed signs with (ldns-keygen names) and the private
+# ones (RFC 4034 appendix A.1.1) whose keys and signatures are arbitrary bytes:
+# no validator implements them, so a DS naming only them makes a zone insecure.
+ALGORITHMS = {8: "RSASHA256", 10: "RSASHA512", 13: "ECDSAP256SHA256",
+              14: "ECDSAP384SHA384", 15: "ED25519", 16: "ED448"}
+PRIVATE_ALGORITHMS = {253, 254}
+KEY_ROLES = {"csk": 257, "ksk": 257, "zsk": 256}   # role -> DNSKEY flags
+ZONE_KEYS = {"signed", "ds", "validity", "corrupt_rrsig", "expired_rrsig", "unreachable",
+             "keys", "nsec3"}
+KEY_KEYS = {"alg", "role", "bits", "sign", "publish", "ds"}
+
+
+def zone_options(opts, who):
+    """Check a zone's options and fill in the defaults: one combined key of
+    algorithm 13, NSEC, signatures valid from -1 day to +30 days."""
+    opts = dict(opts or {})
+    unknown = set(opts) - ZONE_KEYS
+    if unknown:
+        raise DefinitionError("%s: unknown zone option(s) %s" % (who, ", ".join(sorted(unknown))))
+    opts.setdefault("signed", False)
+    opts.setdefault("ds", opts["signed"])
+    if not opts["signed"]:
+        return opts
+    opts["keys"] = [key_spec(k, "%s key %d" % (who, i)) for i, k in enumerate(opts.get("keys") or [{}])]
+    if not any(k["sign"] for k in opts["keys"]):
+        raise DefinitionError("%s: no key signs the zone" % who)
+    n3 = opts.get("nsec3")
+    if n3:
+        n3 = {} if n3 is True else dict(n3)
+        if set(n3) - {"iterations", "salt", "optout"}:
+            raise DefinitionError("%s: nsec3 takes iterations, salt, optout" % who)
+        n3.setdefault("iterations", 0)
+        n3.setdefault("salt", "")
+        n3.setdefault("optout", False)
+        if not re.fullmatch(r"(?:[0-9a-f]{2}){0,255}", n3["salt"].lower()):
+            raise DefinitionError("%s: nsec3 salt %r: want hex (\"\" = none)" % (who, n3["salt"]))
+        n3["salt"] = n3["salt"].lower()
+        opts["nsec3"] = n3
+    else:
+        opts.pop("nsec3", None)
+    for key in ("corrupt_rrsig", "expired_rrsig"):
+        for target in opts.get(key, []):
+            f = target.split()
+            if len(f) != 2:
+                raise DefinitionError("%s: %s: want 'owner TYPE', got %r" % (who, key, target))
+            if opts.get("nsec3") and f[1].upper() in ("NSEC", "NSEC3"):
+                raise DefinitionError("%s: %s: denial records of NSEC3 zones cannot be named" % (who, key))
+    return opts
+
+
+def key_spec(spec, who):
+    """One zone key: alg (13), role (csk / ksk / zsk), bits (RSA: 2048),
+    sign (true: signs what its role says), publish (true: in the DNSKEY
+    RRset), ds (true for csk/ksk: its DS is in the parent)."""
+    spec = dict(spec)
+    if set(spec) - KEY_KEYS:
+        raise DefinitionError("%s: unknown key option(s) %s" % (who, ", ".join(sorted(set(spec) - KEY_KEYS))))
+    spec.setdefault("alg", 13)
+    spec.setdefault("role", "csk")
+    spec.setdefault("sign", True)
+    spec.setdefault("publish", True)
+    spec.setdefault("ds", spec["role"] != "zsk")
+    if spec["alg"] not in ALGORITHMS and spec["alg"] not in PRIVATE_ALGORITHMS:
+        raise DefinitionError("%s: algorithm %r (want one of %s)" % (
+            who, spec["alg"], sorted(ALGORITHMS) + sorted(PRIVATE_ALGORITHMS)))
+    if spec["role"] not in KEY_ROLES:
+        raise DefinitionError("%s: role %r (want csk, ksk or zsk)" % (who, spec["role"]))
+    if spec["sign"] and not spec["publish"]:
+        raise DefinitionError("%s: a key that signs must be published" % who)
+    if spec["alg"] in (8, 10):
+        spec.setdefault("bits", 2048)
+    return spec
 
 
 def txt_rdata(text):
