@@ -212,6 +212,10 @@ class Builder:
     def zone_keys(self, zone):
         keys = dnssec.zone_keys(self.keystore, zone, self.w.zones[zone])
         self.keys[zone] = keys
+        for k in keys:   # a copy in the entry: tests/forgery signs with a zone's key
+            if k.signer:
+                for ext in (".key", ".private"):
+                    shutil.copy(k.signer + ext, self.p("zones", "keys", os.path.basename(k.signer) + ext))
         self.ds[zone] = dnssec.ds_lines(keys)
         return keys
 
