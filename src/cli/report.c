@@ -5,10 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/render_text.h"
 #include "cli/report_render.h"
+#include "compare/aggregate/provenance.h"
+#include "compare/result_from_json.h"
+#include "util/str.h"
 #include "compare/aggregate/aggregate.h"
 #include "compare/aggregate/history.h"
 #include "compare/aggregate/tables.h"
@@ -89,26 +94,129 @@ static void close_input(FILE *f) {
   if (f && f != stdin) fclose(f);
 }
 
-/* Each file is aggregated on its own and merged: the same path shards take. */
-static int aggregate_files(char **paths, int n, sd_agg *total) {
+/* The inputs, each readable twice (aggregate, then digest and drill-down
+ * lists): standard input is spooled to a temporary file first. */
+typedef struct report_input {
+  const char *name;
+  FILE *f;
+} report_input;
+
+static FILE *spool_stdin(void) {
+  FILE *t = tmpfile();
+  if (!t) {
+    fprintf(stderr, "stsdane report: cannot spool standard input to a temporary file: %s\n", strerror(errno));
+    return NULL;
+  }
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+    if (fwrite(buf, 1, n, t) != n) {
+      fprintf(stderr, "stsdane report: writing the spooled standard input failed\n");
+      fclose(t);
+      return NULL;
+    }
+  rewind(t);
+  return t;
+}
+
+static int open_inputs(char **paths, int n, report_input *in) {
   for (int i = 0; i < n; i++) {
-    FILE *f = open_input(paths[i]);
-    if (!f) return -1;
+    in[i].name = paths[i];
+    in[i].f = strcmp(paths[i], "-") == 0 ? spool_stdin() : open_input(paths[i]);
+    if (!in[i].f) return -1;
+  }
+  return 0;
+}
+
+static void close_inputs(report_input *in, int n) {
+  for (int i = 0; i < n; i++)
+    if (in[i].f) fclose(in[i].f);
+}
+
+/* Each file is aggregated on its own and merged: the same path shards take. */
+static int aggregate_files(report_input *in, int n, sd_agg *total, sd_provenance *prov) {
+  for (int i = 0; i < n; i++) {
     sd_agg part;
     sd_agg_init(&part, total->provider_threshold);
-    int rc = sd_agg_add_stream(&part, f);
-    close_input(f);
-    if (rc != 0) fprintf(stderr, "stsdane report: read error in %s; its results are incomplete\n", paths[i]);
+    int rc = sd_agg_add_stream(&part, in[i].f);
+    if (rc != 0) fprintf(stderr, "stsdane report: read error in %s; its results are incomplete\n", in[i].name);
+    rewind(in[i].f);
+    sd_provenance_add(prov, in[i].name, &part, in[i].f);
+    rewind(in[i].f);
     sd_agg_merge(total, &part);
     sd_agg_free(&part);
   }
   return 0;
 }
 
-static int emit(const report_options *o, cJSON *json, const sd_tables *tables, const char *title) {
+/* ---- drill-down: the domains behind the counts, each domain as check prints it */
+
+enum { DETAILS_MAX = 1000 };
+
+typedef struct details_ctx {
+  sd_strmap map; /* domain -> ext char * */
+  size_t max;
+} details_ctx;
+
+static void render_details(void *ctx, const cJSON *row, const char *domain, int listed) {
+  details_ctx *d = ctx;
+  if (!listed || d->map.len >= d->max || sd_strmap_find(&d->map, domain)) return;
+  sd_domain_result r;
+  if (sd_result_from_json(row, &r) != 0) return;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  if (mem) {
+    sd_render_text(mem, &r, 0);
+    fclose(mem);
+  }
+  sd_domain_result_free(&r);
+  sd_strmap_entry *e = text ? sd_strmap_get(&d->map, domain) : NULL;
+  if (e && !e->ext) e->ext = text;
+  else free(text);
+}
+
+/* The full lists go to DIR/domains.csv with --csv, else beside the page. */
+static char *lists_path(const report_options *o) {
+  if (o->csv_dir) return sd_asprintf("%s/domains.csv", o->csv_dir);
+  return sd_asprintf("%s.domains.csv", o->html_path);
+}
+
+static int drill_down(report_input *in, int n, const sd_agg *total, const report_options *o, sd_drill *drill,
+                      details_ctx *details, char **csv_path) {
+  *csv_path = lists_path(o);
+  if (o->csv_dir && mkdir(o->csv_dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "stsdane report: cannot create CSV directory %s: %s\n", o->csv_dir, strerror(errno));
+    return -1;
+  }
+  FILE *csv = *csv_path ? fopen(*csv_path, "w") : NULL;
+  if (!csv) {
+    fprintf(stderr, "stsdane report: cannot write %s: %s\n", *csv_path ? *csv_path : "the domain lists",
+            strerror(errno));
+    return -1;
+  }
+  sd_drill_csv_header(csv);
+  sd_drill_init(drill, total, SD_DRILL_DEFAULT_CAP, csv);
+  drill->on_row = render_details;
+  drill->ctx = details;
+  for (int i = 0; i < n; i++) {
+    if (sd_drill_add_stream(drill, in[i].f) != 0)
+      fprintf(stderr, "stsdane report: read error in %s; its domain lists are incomplete\n", in[i].name);
+    rewind(in[i].f);
+  }
+  drill->csv = NULL;
+  if (fclose(csv) != 0 || drill->failed) {
+    fprintf(stderr, "stsdane report: writing %s failed or memory ran out; the lists are incomplete\n", *csv_path);
+    return -1;
+  }
+  return 0;
+}
+
+static int emit(const report_options *o, cJSON *json, const sd_tables *tables, const char *title,
+                const sd_report_page *page) {
   int rc = 0;
   if (o->csv_dir && sd_report_write_csv(o->csv_dir, tables) != 0) rc = -1;
-  if (o->html_path && sd_report_write_html(o->html_path, tables, title) != 0) rc = -1;
+  if (o->html_path && sd_report_write_html(o->html_path, tables, title, page) != 0) rc = -1;
   if (!o->quiet) {
     if (o->json) {
       char *text = cJSON_Print(json);
@@ -128,20 +236,43 @@ static void warn_malformed(long long malformed, long long lines) {
 }
 
 static int report_single(char **paths, int n, const report_options *o) {
+  report_input *in = calloc((size_t)n, sizeof(*in));
   sd_agg total;
   sd_agg_init(&total, o->threshold);
-  if (aggregate_files(paths, n, &total) != 0) {
+  sd_provenance prov = {0};
+  if (!in || open_inputs(paths, n, in) != 0) {
+    if (in) close_inputs(in, n);
+    free(in);
     sd_agg_free(&total);
     return SD_EXIT_USAGE;
   }
+  aggregate_files(in, n, &total, &prov);
   warn_malformed(total.c[SD_AGG_MALFORMED], total.c[SD_AGG_LINES]);
+  int rc = 0;
+  sd_drill drill = {0};
+  details_ctx details = {.map = {.ext_free = free}, .max = DETAILS_MAX};
+  char *csv_path = NULL;
+  sd_report_page page = {0};
+  if (o->html_path || o->csv_dir) {
+    rc = drill_down(in, n, &total, o, &drill, &details, &csv_path);
+    page = (sd_report_page){.drill = &drill, .details = &details.map, .lists_csv = csv_path,
+                            .details_max = DETAILS_MAX};
+  }
   cJSON *json = sd_agg_to_json(&total);
+  cJSON_AddItemToObject(json, "provenance", sd_provenance_json(&prov, &total));
   sd_tables tables = {0};
+  sd_provenance_tables(&prov, &total, &tables);
   sd_report_tables(&total, &tables);
-  int rc = emit(o, json, &tables, "stsdane report: MTA-STS and DANE measurement");
+  if (emit(o, json, &tables, "stsdane report: MTA-STS and DANE measurement", &page) != 0) rc = -1;
   sd_tables_free(&tables);
   cJSON_Delete(json);
+  sd_drill_free(&drill);
+  sd_strmap_free(&details.map);
+  free(csv_path);
+  sd_provenance_free(&prov);
   sd_agg_free(&total);
+  close_inputs(in, n);
+  free(in);
   return rc == 0 ? SD_EXIT_OK : SD_EXIT_USAGE;
 }
 
@@ -199,7 +330,7 @@ static int report_over_time(char **paths, int n, const report_options *o) {
     cJSON *json = sd_history_to_json(&h);
     sd_tables tables = {0};
     sd_history_tables(&h, &tables);
-    if (emit(o, json, &tables, "stsdane report: MTA-STS and DANE over time") != 0) rc = SD_EXIT_USAGE;
+    if (emit(o, json, &tables, "stsdane report: MTA-STS and DANE over time", NULL) != 0) rc = SD_EXIT_USAGE;
     sd_tables_free(&tables);
     cJSON_Delete(json);
   }

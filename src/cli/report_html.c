@@ -26,7 +26,8 @@ static const char style[] =
     "th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}"
     "th:first-child,td:first-child{text-align:left}th{background:#f5f5f5}"
     "svg{display:block;margin:.4em 0 1em;max-width:100%}svg text{font-size:12px;fill:#212121}"
-    "nav ul{columns:2}"
+    "nav ul{columns:2}td a{color:#0d47a1}details{margin:.2em 0}details.list ul{columns:3;font-size:.88em}"
+    "pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.82em;background:#fafafa;padding:.5em}"
     "@media print{body{margin:0;max-width:none}nav{display:none}figure,table{break-inside:avoid}"
     "h2{break-before:auto}}";
 
@@ -126,7 +127,45 @@ static void stacked_chart(FILE *out, const sd_table *tb) {
   fputs("</svg></figure>\n", out);
 }
 
-static void html_table(FILE *out, const sd_table *tb) {
+/* An id safe in a URL fragment: [a-z0-9.-] kept, anything else as _XX. */
+static void put_id(FILE *out, const char *prefix, const char *s) {
+  fputs(prefix, out);
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-') fputc(*p, out);
+    else fprintf(out, "_%02X", *p);
+  }
+}
+
+/* The list behind a cell, when the page has one and it is not empty. */
+static const sd_drill_list *cell_list(const sd_report_page *page, const sd_table *tb, size_t r, size_t c,
+                                      long long *total) {
+  *total = 0;
+  if (!page || !page->drill || !sd_cell_counts_domains(tb, r, c)) return NULL;
+  const sd_cell *label = sd_table_cell(tb, r, 0);
+  const sd_drill_list *l =
+      sd_drill_find(page->drill, tb->id, label && label->text ? label->text : "", tb->cols[c], total);
+  return *total > 0 ? l : NULL;
+}
+
+static void list_anchor(FILE *out, const sd_table *tb, size_t r, size_t c) {
+  fprintf(out, "l-%s-%zu-%zu", tb->id, r, c);
+}
+
+static void numeric_cell(FILE *out, const sd_cell *cell, const sd_table *tb, size_t r, size_t c,
+                         const sd_report_page *page) {
+  char pct[32];
+  long long total;
+  if (cell_list(page, tb, r, c, &total)) {
+    fputs("<a href=\"#", out);
+    list_anchor(out, tb, r, c);
+    fprintf(out, "\">%lld</a>", cell->n);
+  } else {
+    fprintf(out, "%lld", cell->n);
+  }
+  if (cell->d > 0) fprintf(out, " <small>(%s)</small>", sd_percent(cell->n, cell->d, pct, sizeof(pct)));
+}
+
+static void html_table(FILE *out, const sd_table *tb, const sd_report_page *page) {
   fputs("<table><thead><tr>", out);
   for (size_t c = 0; c < tb->ncols; c++) {
     fputs("<th>", out);
@@ -140,11 +179,7 @@ static void html_table(FILE *out, const sd_table *tb) {
       const sd_cell *cell = sd_table_cell(tb, r, c);
       fputs("<td>", out);
       if (cell && cell->text) put_html(out, cell->text);
-      else if (cell) {
-        char pct[32];
-        fprintf(out, "%lld", cell->n);
-        if (cell->d > 0) fprintf(out, " <small>(%s)</small>", sd_percent(cell->n, cell->d, pct, sizeof(pct)));
-      }
+      else if (cell) numeric_cell(out, cell, tb, r, c, page);
       fputs("</td>", out);
     }
     fputs("</tr>\n", out);
@@ -164,7 +199,91 @@ static void section_anchor(char *out, size_t len, const char *section) {
   out[j] = '\0';
 }
 
+/* Every list behind a count: a closed <details> each (no script), the id on
+ * its list so that following a link opens it. */
+static void drill_lists(FILE *out, const sd_tables *t, const sd_report_page *page) {
+  fputs("<h2 id=\"lists\">Domains behind the counts</h2>\n<p class=\"den\">Each count above links here. ", out);
+  fprintf(out, "A list shows at most %zu domains", page->drill->cap);
+  if (page->lists_csv) {
+    fputs("; every list in full is in <code>", out);
+    put_html(out, page->lists_csv);
+    fputs("</code> (columns table, row, column, domain)", out);
+  }
+  fputs(".</p>\n", out);
+  for (size_t i = 0; i < t->count; i++) {
+    const sd_table *tb = &t->items[i];
+    for (size_t r = 0; r < tb->nrows; r++)
+      for (size_t c = 1; c < tb->ncols; c++) {
+        long long total;
+        const sd_drill_list *l = cell_list(page, tb, r, c, &total);
+        if (!l) continue;
+        const sd_cell *label = sd_table_cell(tb, r, 0);
+        fputs("<details class=\"list\"><summary>", out);
+        put_html(out, tb->title);
+        fputs(": ", out);
+        put_html(out, label && label->text ? label->text : "");
+        fputs(" &mdash; ", out);
+        put_html(out, tb->cols[c]);
+        fprintf(out, " (%lld)</summary><ul id=\"", total);
+        list_anchor(out, tb, r, c);
+        fputs("\">", out);
+        for (size_t k = 0; k < l->kept; k++) {
+          const char *d = l->domains[k];
+          int linked = page->details && sd_strmap_find(page->details, d);
+          fputs("<li>", out);
+          if (linked) {
+            fputs("<a href=\"#", out);
+            put_id(out, "d-", d);
+            fputs("\">", out);
+          }
+          put_html(out, d);
+          fputs(linked ? "</a></li>" : "</li>", out);
+        }
+        fputs("</ul>", out);
+        if ((long long)l->kept < total) {
+          fprintf(out, "<p class=\"den\">%lld more not shown", total - (long long)l->kept);
+          if (page->lists_csv) {
+            fputs(": see <code>", out);
+            put_html(out, page->lists_csv);
+            fputs("</code>", out);
+          }
+          fputs(".</p>", out);
+        }
+        fputs("</details>\n", out);
+      }
+  }
+}
+
+static int cmp_key(const void *a, const void *b) {
+  return strcmp((*(const sd_strmap_entry *const *)a)->key, (*(const sd_strmap_entry *const *)b)->key);
+}
+
+/* Each listed domain as `stsdane check` prints it (the same renderer). */
+static void domain_sections(FILE *out, const sd_report_page *page) {
+  size_t n;
+  const sd_strmap_entry **sorted = sd_strmap_sorted(page->details, &n, cmp_key);
+  fprintf(out, "<h2 id=\"domains\">Domains</h2>\n<p class=\"den\">%zu domain(s) as <code>stsdane check</code> "
+               "prints them: outcome per sender profile, protection, conflicts, findings and remedies",
+          n);
+  if (page->details_max) fprintf(out, " (at most %zu: the first domains that appear in a list)", page->details_max);
+  fputs(".</p>\n", out);
+  for (size_t i = 0; sorted && i < n; i++) {
+    fputs("<details class=\"domain\"><summary>", out);
+    put_html(out, sorted[i]->key);
+    fputs("</summary><pre id=\"", out);
+    put_id(out, "d-", sorted[i]->key);
+    fputs("\">", out);
+    put_html(out, sorted[i]->ext);
+    fputs("</pre></details>\n", out);
+  }
+  free(sorted);
+}
+
 void sd_report_render_html(FILE *out, const sd_tables *t, const char *title) {
+  sd_report_render_html_page(out, t, title, NULL);
+}
+
+void sd_report_render_html_page(FILE *out, const sd_tables *t, const char *title, const sd_report_page *page) {
   fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", out);
@@ -182,6 +301,8 @@ void sd_report_render_html(FILE *out, const sd_tables *t, const char *title) {
     put_html(out, section);
     fputs("</a></li>\n", out);
   }
+  if (page && page->drill) fputs("<li><a href=\"#lists\">Domains behind the counts</a></li>\n", out);
+  if (page && page->details) fputs("<li><a href=\"#domains\">Domains</a></li>\n", out);
   fputs("</ul></nav>\n", out);
   section = NULL;
   for (size_t i = 0; i < t->count; i++) {
@@ -203,19 +324,21 @@ void sd_report_render_html(FILE *out, const sd_tables *t, const char *title) {
     }
     if (tb->chart == SD_CHART_BARS && tb->nrows) bars_chart(out, tb);
     if (tb->chart == SD_CHART_STACKED && tb->nrows) stacked_chart(out, tb);
-    html_table(out, tb);
+    html_table(out, tb, page);
     fputs("</section>\n", out);
   }
+  if (page && page->drill) drill_lists(out, t, page);
+  if (page && page->details) domain_sections(out, page);
   fputs("<p class=\"den\">Generated by stsdane " STSDANE_VERSION ".</p>\n</body></html>\n", out);
 }
 
-int sd_report_write_html(const char *path, const sd_tables *t, const char *title) {
+int sd_report_write_html(const char *path, const sd_tables *t, const char *title, const sd_report_page *page) {
   FILE *f = fopen(path, "w");
   if (!f) {
     fprintf(stderr, "stsdane report: cannot write the HTML report %s: %s\n", path, strerror(errno));
     return -1;
   }
-  sd_report_render_html(f, t, title);
+  sd_report_render_html_page(f, t, title, page);
   int err = ferror(f);
   if (fclose(f) != 0 || err) {
     fprintf(stderr, "stsdane report: writing %s failed\n", path);

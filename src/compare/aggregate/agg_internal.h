@@ -26,7 +26,7 @@ extern const char *const sd_agg_dane_insecure_keys[];
 
 /* Attributes a domain to its policy-host and MX operators (table 4). */
 void sd_agg_count_operators(sd_agg *a, const cJSON *r, const char *domain, int sts_record,
-                            int sts_misconfigured, int tlsa_any, int dane_misconfigured);
+                            int sts_misconfigured, int tlsa_any, int dane_population, int dane_misconfigured);
 /* dst += src for an operator map (counters summed, served sets united and
  * capped at threshold). */
 void sd_agg_merge_operators(sd_strmap *dst, const sd_strmap *src, long threshold);

@@ -143,8 +143,9 @@ static void add_dane(cJSON *root, const sd_agg *a) {
   num(classes, "unusable_only", a->c[SD_AGG_DANE_UNUSABLE]);
   num(classes, "partial_coverage", a->c[SD_AGG_DANE_PARTIAL]);
   num(classes, "validation_other", a->c[SD_AGG_DANE_VALIDATION_OTHER]);
-  cJSON_AddStringToObject(o, "denominator", "domains with TLSA on at least one MX (missing_ds: all domains)");
+  cJSON_AddStringToObject(o, "denominator", "population: DANE domains (TLSA on at least one MX, or a DANE class although no TLSA record could be read); missing_ds: all measured domains");
   num(o, "with_tlsa", ad[SD_ADOPT_TLSA_ANY_MX]);
+  num(o, "population", a->c[SD_AGG_DANE_POPULATION]);
   num(o, "misconfigured", a->c[SD_AGG_DANE_MISCONFIGURED]);
   cJSON *records = cJSON_AddObjectToObject(o, "tlsa_records");
   cJSON_AddStringToObject(records, "denominator", "TLSA records over all MX hosts");
@@ -174,12 +175,13 @@ static int cmp_operator_domains(const void *x, const void *y) {
 
 static void add_operator_role(cJSON *parent, const char *key, const sd_agg *a, const sd_strmap *ops) {
   cJSON *o = cJSON_AddObjectToObject(parent, key);
-  for (int tp = 1; tp >= 0; tp--) {
+  static const char *const kinds[] = {"not_attributed", "self_managed", "third_party"};
+  for (int tp = 1; tp >= -1; tp--) {
     long long totals[SD_OP__COUNT], operators;
     sd_agg_operator_totals(a, ops, tp, totals, &operators);
     cJSON *t = operator_json(NULL, totals);
-    num(t, "operators", operators);
-    cJSON_AddItemToObject(o, tp ? "third_party" : "self_managed", t);
+    if (tp >= 0) num(t, "operators", operators);
+    cJSON_AddItemToObject(o, kinds[tp + 1], t);
   }
   cJSON *top = cJSON_AddArrayToObject(o, "top");
   size_t n, shown = 0;
@@ -196,7 +198,7 @@ static void add_providers(cJSON *root, const sd_agg *a) {
   cJSON *o = cJSON_AddObjectToObject(root, "providers");
   num(o, "threshold", a->provider_threshold);
   cJSON_AddStringToObject(o, "registrable_domain", "last two labels of the name");
-  cJSON_AddStringToObject(o, "denominator", "domains attributed to an operator of that role");
+  cJSON_AddStringToObject(o, "denominator", "domains of that role (MX: measured domains; policy hosting: those with an MTA-STS record), not_attributed: no operator seen");
   add_operator_role(o, "policy_hosting", a, &a->policy_hosts);
   add_operator_role(o, "mx", a, &a->mx_hosts);
 }
@@ -232,6 +234,7 @@ static void add_quality(cJSON *root, const sd_agg *a) {
                           duration > 0 ? (double)(a->adoption.c[SD_ADOPT_DOMAINS] + a->c[SD_AGG_NOT_MEASURED]) /
                                              (double)duration : 0);
   map_counts(o, "versions", &a->versions, NULL);
+  map_counts(o, "scan_options", &a->scan_options, NULL);
   int incomplete = a->per_tld.failed || a->conflicts.failed || a->policy_hosts.failed || a->mx_hosts.failed;
   cJSON_AddBoolToObject(o, "out_of_memory", incomplete);
 }

@@ -116,6 +116,7 @@ typedef struct domain_facts {
   int sts_status, dane_status, tlsrpt_status, protected_by;
   int sts_record, sts_valid, dane_ok, tlsa_any, tlsa_all, mx_count;
   int sts_misconfigured, dane_misconfigured;
+  int dane_population; /* TLSA on some MX, or a DANE class although no record could be read */
 } domain_facts;
 
 static int has(const domain_facts *f, sd_code c) { return f->seen[c]; }
@@ -473,6 +474,14 @@ static void count_dane_classes(sd_agg *a, domain_facts *f) {
    * it counts only where TLSA records were published. */
   f->dane_misconfigured = bogus || insecure || starttls || mismatch || unusable || partial || other ||
                           (missing_ds && f->tlsa_any);
+  /* The DANE domains: the classes' one denominator. A class other than
+   * missing DS puts a domain in it even when no TLSA record could be read
+   * (the TLSA lookup failed or was bogus), so no class counts a domain its
+   * denominator leaves out, and every table agrees (the providers table
+   * divides by the same population). */
+  f->dane_population = f->tlsa_any || bogus || insecure || starttls || mismatch || unusable || partial || other;
+  if (f->dane_population) a->c[SD_AGG_DANE_POPULATION]++;
+  f->dane_misconfigured = f->dane_misconfigured && f->dane_population;
   if (f->dane_misconfigured) a->c[SD_AGG_DANE_MISCONFIGURED]++;
 }
 
@@ -548,6 +557,10 @@ static void count_quality(sd_agg *a, const domain_facts *f) {
   char v[33];
   snprintf(v, sizeof(v), "%s", version ? version : "unknown");
   sd_strmap_add(&a->versions, v, 1);
+  const char *options = sd_agg_jstr(f->r, "scan_options");
+  char o[257];
+  snprintf(o, sizeof(o), "%s", options ? options : "-"); /* bounded: a hostile row cannot grow the map much */
+  sd_strmap_add(&a->scan_options, o, 1);
   time_t t = sd_agg_parse_time(sd_agg_jstr(f->r, "scanned_at"));
   if (t) {
     if (!a->first_scanned || t < a->first_scanned) a->first_scanned = t;
@@ -608,7 +621,7 @@ int sd_agg_add_result(sd_agg *a, const cJSON *result) {
   count_adoption(&a->adoption, &f);
   count_tld(a, &f);
   count_cross(a, &f);
-  sd_agg_count_operators(a, result, f.domain, f.sts_record, f.sts_misconfigured, f.tlsa_any,
+  sd_agg_count_operators(a, result, f.domain, f.sts_record, f.sts_misconfigured, f.tlsa_any, f.dane_population,
                          f.dane_misconfigured);
   return 0;
 }

@@ -80,6 +80,7 @@ typedef enum { SD_ADOPTION_COUNTERS(SD_AGG_ENUM_) SD_ADOPT__COUNT } sd_adopt_cou
   X(DANE_PARTIAL, "dane_partial_coverage")                                       \
   X(DANE_VALIDATION_OTHER, "dane_validation_other")                              \
   X(DANE_MISCONFIGURED, "dane_misconfigured")                                    \
+  X(DANE_POPULATION, "dane_population")                                          \
   X(DANE_EE_DOMAINS, "dane_ee_domains")                                          \
   X(DANE_TA_DOMAINS, "dane_ta_domains")                                          \
   X(TLSA_RECORDS, "tlsa_records")                                                \
@@ -99,6 +100,7 @@ typedef enum { SD_AGG_COUNTERS(SD_AGG_ENUM_) SD_AGG__COUNT } sd_agg_counter;
   X(STS_RECORD, "sts_record")                                                    \
   X(STS_MISCONFIGURED, "sts_misconfigured")                                      \
   X(TLSA, "tlsa_any_mx")                                                         \
+  X(DANE_POPULATION, "dane_population")                                          \
   X(DANE_MISCONFIGURED, "dane_misconfigured")
 
 #define SD_AGG_ENUM_(id, name) SD_OP_##id,
@@ -151,6 +153,7 @@ typedef struct sd_agg {
   sd_strmap unknown_reasons; /* generic reason text -> unknown domains */
   sd_strmap unknown_codes;   /* finding code -> unknown domains */
   sd_strmap versions;        /* stsdane_version -> domains */
+  sd_strmap scan_options;    /* the row's scan_options text ("-" when not recorded) -> domains */
   sd_strmap not_measured_reasons;   /* generic reason text -> domains not measured */
   sd_strmap not_measured_conflicts; /* conflict code -> domains not measured */
   sd_strmap policy_hosts;    /* operator -> ext sd_agg_operator */
@@ -193,10 +196,17 @@ char *sd_agg_registrable(const char *name, char *out, size_t out_len);
 /* The report as JSON (stable keys, see docs/report.md). */
 cJSON *sd_agg_to_json(const sd_agg *a);
 
-/* Sum of an operator map's counters over providers (third_party = 1) or
- * self-managed operators (third_party = 0). */
+/* The operator key of the domains for which the scan saw no operator. */
+#define SD_AGG_UNATTRIBUTED "none:not attributed"
+
+/* Sum of an operator map's counters over providers (third_party = 1),
+ * self-managed operators (third_party = 0) or the domains not attributed
+ * (third_party = -1). */
 void sd_agg_operator_totals(const sd_agg *a, const sd_strmap *ops, int third_party,
                             long long out[SD_OP__COUNT], long long *operators);
+/* Marks the operators of part that are providers in whole (for the
+ * one-domain aggregates behind the drill-down lists). */
+void sd_agg_mark_providers(sd_agg *part, const sd_agg *whole);
 /* 1 when an operator reached the provider threshold. */
 int sd_agg_operator_is_provider(const sd_agg *a, const sd_agg_operator *op);
 

@@ -44,12 +44,12 @@ int sd_agg_merge(sd_agg *dst, const sd_agg *src) {
   const sd_strmap *from[] = {&src->conflicts,   &src->sts_c1,          &src->sts_c2,         &src->sts_http,
                              &src->sts_c3,      &src->sts_c4,          &src->dane_bogus,     &src->dane_insec,
                              &src->tlsa_params, &src->tlsa_usage,      &src->tlsa_selector,  &src->unknown_reasons,
-                             &src->unknown_codes, &src->versions, &src->not_measured_reasons,
+                             &src->unknown_codes, &src->versions, &src->scan_options, &src->not_measured_reasons,
                              &src->not_measured_conflicts};
   sd_strmap *to[] = {&dst->conflicts,   &dst->sts_c1,          &dst->sts_c2,         &dst->sts_http,
                      &dst->sts_c3,      &dst->sts_c4,          &dst->dane_bogus,     &dst->dane_insec,
                      &dst->tlsa_params, &dst->tlsa_usage,      &dst->tlsa_selector,  &dst->unknown_reasons,
-                     &dst->unknown_codes, &dst->versions, &dst->not_measured_reasons,
+                     &dst->unknown_codes, &dst->versions, &dst->scan_options, &dst->not_measured_reasons,
                      &dst->not_measured_conflicts};
   for (size_t i = 0; i < sizeof(to) / sizeof(to[0]); i++) sd_strmap_merge_counts(to[i], from[i]);
   sd_agg_merge_operators(&dst->policy_hosts, &src->policy_hosts, dst->provider_threshold);

@@ -48,7 +48,7 @@ static void attribute(sd_agg *a, sd_strmap *ops, const char *key, const char *re
   sd_agg_operator *op = operator_for(ops, key);
   if (!op) return;
   for (int i = 0; i < SD_OP__COUNT; i++) op->c[i] += c[i];
-  serve(op, regdom, a->provider_threshold);
+  if (strcmp(key, SD_AGG_UNATTRIBUTED) != 0) serve(op, regdom, a->provider_threshold); /* never a provider */
 }
 
 /* The most preferred MX entry (first of equal preferences), or NULL. */
@@ -101,7 +101,7 @@ static char *policy_operator_key(const cJSON *r) {
 }
 
 void sd_agg_count_operators(sd_agg *a, const cJSON *r, const char *domain, int sts_record,
-                            int sts_misconfigured, int tlsa_any, int dane_misconfigured) {
+                            int sts_misconfigured, int tlsa_any, int dane_population, int dane_misconfigured) {
   char own[REGDOM_MAX];
   const char *regdom = sd_agg_registrable(domain, own, sizeof(own));
   long long c[SD_OP__COUNT] = {0};
@@ -109,13 +109,17 @@ void sd_agg_count_operators(sd_agg *a, const cJSON *r, const char *domain, int s
   c[SD_OP_STS_RECORD] = sts_record;
   c[SD_OP_STS_MISCONFIGURED] = sts_record && sts_misconfigured;
   c[SD_OP_TLSA] = tlsa_any;
-  c[SD_OP_DANE_MISCONFIGURED] = tlsa_any && dane_misconfigured;
+  c[SD_OP_DANE_POPULATION] = dane_population;
+  c[SD_OP_DANE_MISCONFIGURED] = dane_population && dane_misconfigured;
+  /* Every domain is attributed in each role, to SD_AGG_UNATTRIBUTED when the
+   * scan saw no operator (no MX, no policy address): the role's rows then
+   * add up to the report's totals. */
   char *mx_key = mx_operator_key(r, regdom);
-  if (mx_key) attribute(a, &a->mx_hosts, mx_key, regdom, c);
+  attribute(a, &a->mx_hosts, mx_key ? mx_key : SD_AGG_UNATTRIBUTED, regdom, c);
   free(mx_key);
   if (!sts_record) return;
   char *policy_key = policy_operator_key(r);
-  if (policy_key) attribute(a, &a->policy_hosts, policy_key, regdom, c);
+  attribute(a, &a->policy_hosts, policy_key ? policy_key : SD_AGG_UNATTRIBUTED, regdom, c);
   free(policy_key);
 }
 
@@ -142,13 +146,34 @@ int sd_agg_operator_is_provider(const sd_agg *a, const sd_agg_operator *op) {
   return op && (op->saturated || (long)op->served.len >= a->provider_threshold);
 }
 
+/* third_party: 1 providers, 0 self-managed, -1 the domains not attributed. */
+static int operator_in(const sd_agg *a, const sd_strmap_entry *e, int third_party) {
+  int unattributed = strcmp(e->key, SD_AGG_UNATTRIBUTED) == 0;
+  if (third_party < 0 || unattributed) return third_party < 0 && unattributed;
+  return sd_agg_operator_is_provider(a, e->ext) == third_party;
+}
+
+void sd_agg_mark_providers(sd_agg *part, const sd_agg *whole) {
+  sd_strmap *maps[2] = {&part->policy_hosts, &part->mx_hosts};
+  const sd_strmap *from[2] = {&whole->policy_hosts, &whole->mx_hosts};
+  for (int m = 0; m < 2; m++)
+    for (size_t i = 0; i < maps[m]->cap; i++) {
+      sd_strmap_entry *e = &maps[m]->slots[i];
+      const sd_strmap_entry *w = e->key ? sd_strmap_find(from[m], e->key) : NULL;
+      if (!e->ext || !w || !sd_agg_operator_is_provider(whole, w->ext)) continue;
+      sd_agg_operator *op = e->ext;
+      sd_strmap_free(&op->served);
+      op->saturated = 1;
+    }
+}
+
 void sd_agg_operator_totals(const sd_agg *a, const sd_strmap *ops, int third_party,
                             long long out[SD_OP__COUNT], long long *operators) {
   memset(out, 0, sizeof(long long) * SD_OP__COUNT);
   if (operators) *operators = 0;
   for (size_t i = 0; i < ops->cap; i++) {
     const sd_strmap_entry *e = &ops->slots[i];
-    if (!e->key || !e->ext || sd_agg_operator_is_provider(a, e->ext) != third_party) continue;
+    if (!e->key || !e->ext || !operator_in(a, e, third_party)) continue;
     for (int k = 0; k < SD_OP__COUNT; k++) out[k] += ((const sd_agg_operator *)e->ext)->c[k];
     if (operators) (*operators)++;
   }

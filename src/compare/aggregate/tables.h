@@ -14,6 +14,11 @@
 typedef struct sd_cell {
   char *text;     /* text cell (row label, value), or NULL for a numeric cell */
   long long n, d; /* numeric: count and denominator (d <= 0: no percentage) */
+  /* The figure's one definition: its path in `report --json` ("dane.misconfigured").
+   * Cells with the same measure show the same figure wherever they appear
+   * (tests/unit/test_report_consistency.c holds every table to it); NULL
+   * for a figure that exists only in its table. */
+  char *measure;
 } sd_cell;
 
 typedef enum sd_chart {
@@ -47,6 +52,12 @@ void sd_table_text(sd_table *tb, const char *text);
 void sd_table_num(sd_table *tb, long long n, long long d);
 /* Appends a row "label | n (of d)". */
 void sd_table_row(sd_table *tb, const char *label, long long n, long long d);
+/* The same, naming the figure's measure (its JSON path; see sd_cell). */
+void sd_table_num_m(sd_table *tb, long long n, long long d, const char *measure);
+void sd_table_row_m(sd_table *tb, const char *label, long long n, long long d, const char *measure);
+/* 1 when a numeric cell counts domains (so the domains behind it can be
+ * listed); 0 for counts of records, lines or operators. */
+int sd_cell_counts_domains(const sd_table *tb, size_t row, size_t col);
 const sd_cell *sd_table_cell(const sd_table *tb, size_t row, size_t col);
 void sd_tables_free(sd_tables *t);
 
