@@ -58,11 +58,20 @@ static int set_option(struct ub_ctx *ctx, const char *name, const char *value, c
 /* Settings stsdane chooses; the caller's --unbound-option values come after
  * them and win. */
 static int set_defaults(struct ub_ctx *ctx, const sd_dns_options *o, char *err, size_t err_len) {
-  char in_flight[16];
+  char in_flight[16], ports[16];
   snprintf(in_flight, sizeof(in_flight), "%d", SD_UB_MAX_IN_FLIGHT);
+  snprintf(ports, sizeof(ports), "%d", SD_UB_OUTGOING_PORTS);
   const char *settings[][2] = {
       {"module-config:", "validator iterator"},
       {"num-queries-per-thread:", in_flight},
+      /* libunbound's library default is 16 queries on the wire at once
+       * (config_create_forlib): a scan with hundreds of domains in flight
+       * then waits in libunbound's queue. Each in use holds one socket. */
+      {"outgoing-range:", ports},
+      {"outgoing-num-tcp:", "64"},
+      /* RFC 8145 key-tag queries would tell the resolver (and anyone on
+       * the path) which trust anchor a measurement uses: not its business. */
+      {"trust-anchor-signaling:", "no"},
       /* Off-path spoofing: random source ports (libunbound's default) and
        * random letter case in every query name, checked on the reply. */
       {"use-caps-for-id:", "yes"},

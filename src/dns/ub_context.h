@@ -24,6 +24,9 @@ struct event_base;
  * queues any beyond this itself, so libunbound never has to drop one. */
 #define SD_UB_MAX_IN_FLIGHT 4096
 
+/* UDP queries on the wire at once (each a socket with a random port). */
+#define SD_UB_OUTGOING_PORTS 2048
+
 /* The Debian-maintained root trust anchor (package dns-root-data), used
  * when no trust anchor file is configured. */
 #define SD_UB_DEFAULT_TRUST_ANCHOR "/usr/share/dns/root.key"
