@@ -59,15 +59,20 @@ static void list_append(sd_plan_list *dst, const sd_plan_list *src) {
 /* Who has to act for an MX host: you, or the operator that runs it. */
 static const char *who(const sd_plan_mx *mx) { return mx->third_party ? mx->operator_domain : "you"; }
 
+/* An MX without TLS fails both protocols alike: one sentence, so that the
+ * combined plan names it once. */
+static void add_no_tls(const sd_plan_mx *mx, sd_plan_list *missing) {
+  sd_plan_list_add(missing, "MX %s completes no TLS session (%s): %s must offer STARTTLS (MTA-STS senders in "
+                   "enforce mode and DANE senders refuse it).", mx->host, mx->tls_problem, who(mx));
+}
+
 /* ---- MTA-STS ------------------------------------------------------------------ */
 
 static void mtasts_prerequisites(const sd_plan_prereq *p, sd_plan_protocol *out) {
   for (size_t i = 0; i < p->mx_count; i++) {
     const sd_plan_mx *mx = &p->mx[i];
     if (mx->starttls == 0)
-      sd_plan_list_add(&out->missing, "MX %s completes no TLS session (%s): in enforce mode MTA-STS senders refuse it; "
-                       "%s must offer STARTTLS with a certificate valid for %s", mx->host, mx->tls_problem,
-                       mx->third_party ? mx->operator_domain : "the server", mx->host);
+      add_no_tls(mx, &out->missing);
     else if (mx->webpki == 0)
       sd_plan_list_add(&out->missing, "MX %s serves a certificate that is not valid for WebPKI (%s): %s must get "
                        "a certificate for %s from a public CA (e.g. with ACME)", mx->host, mx->webpki_problem,
@@ -217,8 +222,7 @@ static void dane_mx_prerequisites(const sd_plan_prereq *p, const sd_plan_mx *mx,
                      "a failing server): %s must fix it, or DANE senders cannot deliver to MX %s at all.",
                      mx->cname ? mx->cname : mx->host, who(mx), mx->host);
   if (mx->starttls == 0)
-    sd_plan_list_add(&out->missing, "MX %s completes no TLS session (%s): %s must offer STARTTLS.", mx->host,
-                     mx->tls_problem, who(mx));
+    add_no_tls(mx, &out->missing);
   else if (mx->starttls == -1 || mx->key_count == 0)
     sd_plan_list_add(&out->unknown, "MX %s: the key it serves could not be measured", mx->host);
 }
