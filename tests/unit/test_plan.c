@@ -314,6 +314,22 @@ static void json_and_text_name_every_protocol(void **state) {
   done(&p);
 }
 
+static void remote_bytes_become_valid_utf8_in_json(void **state) {
+  fx_mx mx = {"mx1.example.org", NULL, SD_DNSSEC_SECURE, SD_PROBE_OK, 0, 1, 1};
+  sd_domain_result *r = result("example.org", SD_DNSSEC_SECURE, &mx, 1);
+  free(r->mx[0].addrs[0].pkix.details[0]);
+  r->mx[0].addrs[0].pkix.details[0] = sd_strdup("bad \xff\xfe name \xc3\xa9");
+  planned p;
+  make(&p, r, SD_LOOKUP_NXDOMAIN);
+  cJSON *j = sd_plan_to_json(&p.plan);
+  char *out = cJSON_PrintUnformatted(j);
+  assert_null(strstr(out, "\xff"));
+  assert_non_null(strstr(out, "bad \xef\xbf\xbd\xef\xbf\xbd name \xc3\xa9"));
+  free(out);
+  cJSON_Delete(j);
+  done(&p);
+}
+
 static int setup(void **state) {
   for (int i = 0; i < 2; i++) {
     EVP_PKEY *key = fx_key();
@@ -345,6 +361,7 @@ int main(void) {
       cmocka_unit_test(protected_today_is_in_place_without_steps),
       cmocka_unit_test(null_mx_gets_no_plan),
       cmocka_unit_test(json_and_text_name_every_protocol),
+      cmocka_unit_test(remote_bytes_become_valid_utf8_in_json),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
