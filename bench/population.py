@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Synthetic mail-domain population for bench/scan (see docs/bench.md).
 
-    bench/population.py N OUTDIR [--seed S] [--dns-only]
+    bench/population.py N OUTDIR [--seed S] [--dns-only] [--signing JSON]
 
 Writes OUTDIR/population.json (a testbed extras file, STSDANE_TESTBED_EXTRA),
 OUTDIR/domains.txt (the scan list, one domain per line) and OUTDIR/meta.json
@@ -26,6 +26,11 @@ deployments):
     policy, an expired policy-host certificate, a TXT record without any
     policy host, testing mode; DANE with a stale TLSA, with an MX that has
     a self-signed (DANE-EE is fine) or expired certificate.
+
+--signing '{"nsec3": true, "keys": [{"alg": 8, "role": "ksk"}, {"alg": 8, "role": "zsk"}]}'
+signs the two signed zones (pop-s.test, pop-mx.test) with these testbed zone
+options (docs/testbed.md, "Signing options") instead of the default (one
+algorithm 13 key, NSEC).
 
 --dns-only leaves out the HTTPS policy hosts (the _mta-sts TXT records stay):
 no per-domain certificates or nginx vhosts, which is what lets 100,000
@@ -145,13 +150,16 @@ def strip_policy_host(sc):
         sc["sts"] = {k: v for k, v in sc["sts"].items() if k != "policy_host"}
 
 
-def build(n, seed, dns_only):
+def build(n, seed, dns_only, signing=None):
     rng = random.Random(seed)
     names, weights = zip(*CATEGORIES)
+    signed = dict(signing or {}, signed=True)
     extras = {
-        "about": "bench/population.py %d --seed %d%s" % (n, seed, " --dns-only" if dns_only else ""),
-        "zones": {SIGNED_ZONE: {"signed": True}, UNSIGNED_ZONE: {"signed": False},
-                  MX_SIGNED: {"signed": True}, MX_UNSIGNED: {"signed": False}},
+        "about": "bench/population.py %d --seed %d%s%s" % (
+            n, seed, " --dns-only" if dns_only else "",
+            " --signing '%s'" % json.dumps(signing, sort_keys=True) if signing else ""),
+        "zones": {SIGNED_ZONE: signed, UNSIGNED_ZONE: {"signed": False},
+                  MX_SIGNED: signed, MX_UNSIGNED: {"signed": False}},
         "hosts": {host_name(i): host_attrs(i) for i in range(HOSTS)},
         "scenarios": {},
     }
@@ -182,8 +190,10 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--dns-only", action="store_true")
+    ap.add_argument("--signing", type=json.loads, default=None,
+                    help="testbed zone options (JSON) for the signed zones")
     args = ap.parse_args()
-    extras, domains, meta = build(args.n, args.seed, args.dns_only)
+    extras, domains, meta = build(args.n, args.seed, args.dns_only, args.signing)
     os.makedirs(args.outdir, exist_ok=True)
     with open(os.path.join(args.outdir, "population.json"), "w") as f:
         json.dump(extras, f, separators=(",", ":"), sort_keys=True)

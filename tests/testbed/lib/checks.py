@@ -279,6 +279,7 @@ def zone_check(b, r, zone):
         "type": "zone", "zone": zone, "signed": o["signed"],
         "expired": model.reldays(validity[1], b.now) < b.now,   # every signature
         "dnskeys": sorted([k.flags, k.alg, k.tag] for k in keys if k.spec["publish"]),
+        "rsa_bits": sorted([k.tag, k.spec["bits"]] for k in keys if k.spec["publish"] and "bits" in k.spec),
         "dnskey_signers": signers(257), "data_signers": signers(256),
         "ds": sorted([k.tag, k.alg] for k in ds_keys),
         "ds_matching": sorted(k.tag for k in ds_keys if k.spec["publish"]),
