@@ -135,10 +135,11 @@ def rrset(name, rdtype, *rdatas, ttl=3600):
 
 
 def reply(ex, answer=(), authority=(), rcode=dns.rcode.NOERROR, flags=0):
-    """A reply to ex's question with the given sections (RA, CD and DO as a
-    resolver would set them)."""
+    """A reply to ex's question with the given sections (flags and DO as the
+    real server would set them)."""
     r = dns.message.make_response(ex.query)
-    r.flags |= dns.flags.RA | (ex.query.flags & dns.flags.CD) | flags
+    # Authoritative (AA) towards an iterator, recursive (RA) towards a stub.
+    r.flags |= (dns.flags.RA if ex.recursion_desired else dns.flags.AA) | (ex.query.flags & dns.flags.CD) | flags
     if ex.query.edns >= 0:
         r.use_edns(0, ex.query.ednsflags & dns.flags.DO, 1232)
     r.set_rcode(rcode)

@@ -1,10 +1,14 @@
 """A hostile stub resolver for the forgery suite (docs/forgery.md).
 
 It listens on one address inside the testbed namespace (UDP and TCP, port
-53), forwards every query unchanged to the testbed's validating Unbound and
-hands the reply to the current attack, which may rewrite it, replace it, send
-other packets first or say nothing at all: what an on-path attacker between
-stsdane and its resolver can do.
+53), forwards every query unchanged and hands the reply to the current
+attack, which may rewrite it, replace it, send other packets first or say
+nothing at all. A query with RD (stsdane's stub) goes to the testbed's
+validating Unbound: the attacker sits between stsdane and its resolver. A
+query without RD (stsdane --recursive, whose root hints name this address)
+goes to the authoritative NSD, and every address of the name server in the
+replies is rewritten to this one, so the iterator keeps coming back: the
+attacker sits between the recursive resolver and the authoritative servers.
 
 Bounds: every upstream exchange has a timeout, a TCP client gets at most
 TCP_IDLE seconds per message, and the server stops by itself after
@@ -21,6 +25,8 @@ import concurrent.futures
 import dns.flags
 import dns.message
 import dns.rcode
+import dns.rdatatype
+import dns.rrset
 
 UPSTREAM_TIMEOUT = 3.0   # seconds per exchange with the real resolver
 TCP_IDLE = 5.0           # seconds a TCP client may take per message
@@ -75,18 +81,22 @@ class Exchange:
         self.query = dns.message.from_wire(wire)
         q = self.query.question[0]
         self.qname, self.qtype = q.name, q.rdtype
+        self.recursion_desired = bool(self.query.flags & dns.flags.RD)
         self._genuine = None
 
     def genuine(self):
         """The real resolver's reply to this very query (None on failure)."""
         if self._genuine is None:
-            reply = upstream_exchange(self.wire, self.server.upstream)
+            upstream = self.server.upstream if self.recursion_desired else self.server.authoritative
+            reply = upstream_exchange(self.wire, upstream)
             self._genuine = dns.message.from_wire(reply) if reply else False
         return self._genuine or None
 
     def pack(self, msg):
         """Wire form of a reply to this query, truncated over UDP when too big."""
         msg.id = self.query.id
+        if not self.recursion_desired:
+            self.server.keep_on_path(msg)
         wire = msg.to_wire(max_size=MAX_MESSAGE)
         if self.transport == "udp" and len(wire) > UDP_LIMIT:
             short = dns.message.make_response(self.query)
@@ -107,8 +117,9 @@ class PassThrough:
 
 
 class HostileResolver:
-    def __init__(self, address, upstream, lifetime=900.0):
+    def __init__(self, address, upstream, authoritative, authoritative6, lifetime=900.0):
         self.address, self.upstream = address, upstream
+        self.authoritative, self.authoritative6 = authoritative, authoritative6
         self.deadline = time.monotonic() + lifetime
         self.attack = PassThrough()
         self.seen = []                     # (transport, qname, TYPE) of this attack
@@ -124,6 +135,22 @@ class HostileResolver:
         self.tcp.bind((address, 53))
         self.tcp.listen(64)
         self.tcp.settimeout(0.5)
+
+    def keep_on_path(self, msg):
+        """Rewrite the authoritative server's address (A records holding it,
+        glue included) to ours, and drop its AAAA: an iterator that follows a
+        referral then asks us again. Target-address lookups are not
+        validated, so this costs the genuine answers nothing."""
+        for section in (msg.answer, msg.authority, msg.additional):
+            for rs in list(section):
+                if rs.rdtype == dns.rdatatype.A and any(rd.address == self.authoritative for rd in rs):
+                    moved = dns.rrset.RRset(rs.name, rs.rdclass, rs.rdtype)
+                    for rd in rs:
+                        moved.add(rd.replace(address=self.address) if rd.address == self.authoritative else rd,
+                                  rs.ttl)
+                    section[section.index(rs)] = moved
+            section[:] = [rs for rs in section if rs.rdtype != dns.rdatatype.AAAA or
+                          not any(rd.address == self.authoritative6 for rd in rs)]
 
     def set_attack(self, attack):
         with self.lock:

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Forgery suite: stsdane behind a hostile resolver (docs/forgery.md).
 
-    tests/forgery/run_forgery.py [build/stsdane] [--only NAME,...] [--mode default|no-fast-path|both]
+    tests/forgery/run_forgery.py [build/stsdane] [--only NAME,...] [--mode stub,recursive,no-fast-path]
     tests/forgery/run_forgery.py --serve ATTACK -- COMMAND...   (one attack, any command)
     tests/forgery/run_forgery.py --markdown      (the attack table of docs/forgery.md)
 
@@ -28,12 +28,27 @@ sys.path.insert(0, HERE)
 
 HOSTILE_ADDRESS = "192.0.2.66"   # inside the testbed namespace only
 UNBOUND = "192.0.2.1"
+NSD, NSD6 = "192.0.2.53", "2001:db8::53"
 CHECK_BOUND = 60                 # seconds per stsdane run
 LIFETIME = 1200                  # the hostile resolver stops by itself after this
 BAD = ("bogus", "indeterminate", "error")
-# "no-fast-path" is for binaries before the libunbound DNS layer (2ccedae),
+# stub: stsdane's resolver is the hostile one. recursive: stsdane resolves
+# from root hints that name the hostile resolver as the only name server
+# (IPv4 only, so it cannot reach NSD's IPv6 address past the attacker).
+# no-fast-path: stub, for binaries before the libunbound DNS layer (2ccedae),
 # whose getdns fast path could be turned off with this variable.
-MODES = {"default": {}, "no-fast-path": {"STSDANE_DNS_NO_FAST_PATH": "1"}}
+MODES = {"stub": {"env": {}, "args": []},
+         "recursive": {"env": {}, "args": ["--recursive", "--unbound-option", "do-ip6: no"]},
+         "no-fast-path": {"env": {"STSDANE_DNS_NO_FAST_PATH": "1"}, "args": []}}
+DEFAULT_MODES = ("stub", "recursive")
+
+
+def hostile_root_hints(directory):
+    """A root hints file naming the hostile resolver as ns.test."""
+    path = os.path.join(directory, "root.hints")
+    with open(path, "w") as f:
+        f.write(". 3600000 NS ns.test.\nns.test. 3600000 A %s\n" % HOSTILE_ADDRESS)
+    return path
 
 
 def enter_testbed(argv):
@@ -71,6 +86,20 @@ def fields(row):
     return out
 
 
+def field_questions(row):
+    """key -> the questions (name, TYPE) whose answers make that result."""
+    def q(name, rtype):
+        return ((name or "").lower().rstrip("."), rtype)
+    domain = row.get("domain", "")
+    out = {"mx": {q(domain, "MX")}, "sts": {q("_mta-sts." + domain, "TXT")}}
+    for m in row.get("mx") or []:
+        host = m["host"].rstrip(".")
+        out["addr:" + host] = {q(host, "A"), q(host, "AAAA")}
+        base = (m.get("tlsa") or {}).get("base") or host
+        out["tlsa:" + host] = {q("_25._tcp." + base, "TLSA")}
+    return out
+
+
 def dane_status(row):
     return (row.get("dane") or {}).get("status")
 
@@ -93,14 +122,17 @@ def summary(row):
 
 
 def check(stsdane, domain, resolver, mode):
-    """(row, error) of one `check --json`; row["_answers"] is stsdane's answer
+    """(row, error) of one `check --json` with the hostile resolver (resolver
+    = HOSTILE_ADDRESS) or without it; row["_answers"] is stsdane's answer
     log (STSDANE_DNS_ANSWER_LOG: name, TYPE, lookup, dnssec per answer used),
     or None for a binary that writes none."""
     with tempfile.TemporaryDirectory(prefix="stsdane-forgery.") as tmp:
         log = os.path.join(tmp, "answers")
-        env = dict(os.environ, STSDANE_RESOLVER=resolver, STSDANE_DNS_ANSWER_LOG=log, **MODES[mode])
+        env = dict(os.environ, STSDANE_RESOLVER=resolver, STSDANE_DNS_ANSWER_LOG=log, **MODES[mode]["env"])
+        if mode == "recursive" and resolver == HOSTILE_ADDRESS:
+            env["STSDANE_ROOT_HINTS"] = hostile_root_hints(tmp)
         cmd = [stsdane, "check", "--json", "--no-smtp", "--no-https", "--dns-timeout", "2",
-               "--resolver", resolver, domain]
+               "--resolver", resolver] + MODES[mode]["args"] + [domain]
         try:
             p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=CHECK_BOUND)
         except subprocess.TimeoutExpired:
@@ -153,12 +185,14 @@ def judge_answers(attack, got, control):
     return accepted, notes
 
 
-def judge(attack, got, control):
-    """(accepted, notes): lists of 'field: why' for one attack's result."""
+def judge(attack, got, control, questions):
+    """(accepted, notes): lists of 'field: why' for one attack's result. A
+    result is judged as forged when its question was answered with a forged
+    packet, or for a zone-wide attack ("*")."""
     accepted, notes = [], []
     for key, (st, data) in sorted(got.items()):
         want_st, want_data = control.get(key, (None, None))
-        targeted = "*" in attack.targets or key in attack.targets
+        forged = "*" in attack.targets or bool(questions.get(key, set()) & attack.forged)
         if attack.transport:
             # Used and reported bogus is a denial of service, which an on-path
             # attacker has anyway: noted, not an acceptance.
@@ -168,10 +202,11 @@ def judge(attack, got, control):
                 notes.append("%s: the forged packet disturbed the lookup: %s (control %s)" % (key, st, want_st))
         elif st == "insecure":
             accepted.append("%s: insecure (a downgrade)" % key)
-        elif want_st is None and not targeted:
-            continue   # a lookup the control never made (e.g. the implicit MX after a forged NODATA)
-        elif st == "secure" and (targeted or data != want_data):
+        elif forged and st == "secure":
             accepted.append("%s: secure%s" % (key, "" if data == want_data else " with forged data %s" % data))
+        elif st == "secure" and want_st is not None and data != want_data:
+            notes.append("%s: secure with %s, other than the control's, from answers the attacker "
+                         "did not forge (the forgery changed what stsdane asked)" % (key, data))
     return accepted, notes
 
 
@@ -222,7 +257,7 @@ def judge_control(stsdane, server, control_attack, controls, modes):
         control_attack.forged = set()
         row, err = check(stsdane, control_attack.domain.rstrip("."), HOSTILE_ADDRESS, mode)
         name = "%s (%s)" % (control_attack.name, mode)
-        seen = {"JSON": judge(control_attack, fields(row), control)[0] if row else []}
+        seen = {"JSON": judge(control_attack, fields(row), control, field_questions(row))[0] if row else []}
         logged = answer_statuses(row) if row else None
         if logged is not None:
             seen["answer log"] = judge_answers(control_attack, logged,
@@ -253,10 +288,13 @@ def check_doc(attacks, path):
 
 
 def markdown(attacks):
+    def cell(text):   # "<d>" would be an HTML tag
+        return text.replace("<", "&lt;").replace(">", "&gt;")
     print("| # | attack | victim | what the attacker sends | what stsdane must report | rule |")
     print("|---|---|---|---|---|---|")
     for i, a in enumerate(attacks, 1):
-        print("| %d | `%s` | `%s` | %s | %s | %s |" % (i, a.name, a.domain.rstrip("."), a.forges, a.must, a.rule))
+        print("| %d | `%s` | `%s` | %s | %s | %s |" % (i, a.name, a.domain.rstrip("."), cell(a.forges),
+                                                    cell(a.must), cell(a.rule)))
 
 
 def serve(server, ctx, A, name, command):
@@ -279,8 +317,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("stsdane", nargs="?", default=os.path.join(REPO, "build", "stsdane"))
     ap.add_argument("--only", help="comma-separated attack names")
-    ap.add_argument("--mode", choices=("default", "no-fast-path", "both"), default="default",
-                    help="no-fast-path: STSDANE_DNS_NO_FAST_PATH=1 (binaries before 2ccedae); both: one run each")
+    ap.add_argument("--mode", default=",".join(DEFAULT_MODES),
+                    help="comma-separated from %s (default %s); no-fast-path: STSDANE_DNS_NO_FAST_PATH=1 "
+                         "(binaries before 2ccedae)" % (", ".join(MODES), ",".join(DEFAULT_MODES)))
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--check-doc", metavar="FILE", help="fail unless FILE holds the current attack table")
     ap.add_argument("--serve", metavar="ATTACK",
@@ -307,11 +346,13 @@ def main():
         print("FAIL no stsdane binary at %s" % stsdane)
         print("forgery: %d attacks, 0 accepted as secure (not run)" % len(chosen))
         return 1
-    modes = tuple(MODES) if args.mode == "both" else (args.mode,)
+    modes = tuple(args.mode.split(","))
+    if not set(modes) <= set(MODES):
+        sys.exit("unknown mode in %s; known: %s" % (args.mode, ", ".join(MODES)))
 
     subprocess.run(["ip", "addr", "add", HOSTILE_ADDRESS + "/32", "dev", "lo"], check=True)
     from hostile_resolver import HostileResolver
-    server = HostileResolver(HOSTILE_ADDRESS, UNBOUND, lifetime=LIFETIME).start()
+    server = HostileResolver(HOSTILE_ADDRESS, UNBOUND, NSD, NSD6, lifetime=LIFETIME).start()
     ctx = A.Context(os.path.dirname(os.environ["STSDANE_TESTBED_MANIFEST"]), UNBOUND)
     if args.serve:
         return serve(server, ctx, A, args.serve, command)
@@ -344,7 +385,7 @@ def main():
                 failures.append("%s (%s): %s" % (attack.name, mode, err))
                 print("FAIL %s (%s): %s, %.1f s" % (attack.name, mode, err, took), flush=True)
                 continue
-            accepted, notes = judge(attack, fields(row), control)
+            accepted, notes = judge(attack, fields(row), control, field_questions(row))
             accepted += judge_dane(row, controls[(attack.domain.rstrip("."), mode, "dane")])
             logged = answer_statuses(row)
             if logged is not None:
