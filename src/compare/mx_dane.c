@@ -57,6 +57,15 @@ sd_mx_dane sd_vi_mx_dane_fate(const sd_domain_result *r, const sd_mx_result *mx)
   return mx->tlsa_usable == 0 ? fate_with_unusable_tlsa(mx) : fate_with_usable_tlsa(mx);
 }
 
+/* DANE does not apply to this host because its DNS is not secure: its
+ * addresses (or CNAME) are insecure, or its TLSA answer is (RFC 7672 §2.2),
+ * as opposed to a secure zone that proves there is no TLSA. */
+static int not_applicable_for_insecurity(const sd_mx_result *mx) {
+  return mx->dane == SD_MX_DANE_NOT_APPLICABLE &&
+         (mx->addr_dnssec == SD_DNSSEC_INSECURE || (mx->cname_target && mx->cname_dnssec == SD_DNSSEC_INSECURE) ||
+          (mx->tlsa_queried && mx->tlsa_dnssec == SD_DNSSEC_INSECURE));
+}
+
 sd_dane_status sd_vi_dane_status(const sd_domain_result *r) {
   if (r->mx_lookup == SD_LOOKUP_ERROR) return SD_DANE_ERROR;
   if (r->null_mx || r->mx_count == 0 || !r->mx)
@@ -64,7 +73,7 @@ sd_dane_status sd_vi_dane_status(const sd_domain_result *r) {
   if (r->mx_dnssec == SD_DNSSEC_INSECURE) return SD_DANE_INSECURE;
   if (sd_vi_dnssec_failed(r->mx_dnssec)) return SD_DANE_BOGUS;
 
-  size_t bogus = 0, errors = 0, failed = 0, authenticated = 0, not_applicable = 0;
+  size_t bogus = 0, errors = 0, failed = 0, authenticated = 0, not_applicable = 0, insecure = 0;
   for (size_t i = 0; i < r->mx_count; i++) {
     const sd_mx_result *mx = &r->mx[i];
     switch (mx->dane) {
@@ -75,7 +84,10 @@ sd_dane_status sd_vi_dane_status(const sd_domain_result *r) {
     case SD_MX_DANE_FAILED:
     case SD_MX_DANE_TLS_ONLY: failed++; break;
     case SD_MX_DANE_AUTHENTICATED: authenticated++; break;
-    default: not_applicable++; break;
+    default:
+      not_applicable++;
+      if (not_applicable_for_insecurity(mx)) insecure++;
+      break;
     }
   }
   /* A bogus answer is evidence of a broken zone; a lookup error may be
@@ -85,6 +97,9 @@ sd_dane_status sd_vi_dane_status(const sd_domain_result *r) {
   if (failed) return SD_DANE_INVALID;
   if (authenticated && !not_applicable) return SD_DANE_VALID;
   if (authenticated) return SD_DANE_PARTIAL;
+  /* No host can use DANE: because every one sits in insecure DNS (a secure
+   * MX RRset pointing into an unsigned zone), or because TLSA is absent. */
+  if (insecure == not_applicable) return SD_DANE_INSECURE;
   return SD_DANE_ABSENT;
 }
 
