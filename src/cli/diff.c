@@ -8,29 +8,48 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "compare/aggregate/agg_internal.h"
+#include "compare/aggregate/change_rank.h"
 #include "compare/aggregate/history.h"
 #include "util/escape.h"
+#include "util/str.h"
 
 enum { SD_DIFF_CHANGED = 1 };
 
 static void print_help(void) {
-  printf("usage: stsdane diff [--json] OLD.jsonl NEW.jsonl\n\n"
+  printf("usage: stsdane diff [--json] [--only TOPIC] OLD.jsonl NEW.jsonl\n\n"
          "Lists, per domain, what changed between two scans: statuses and outcomes,\n"
-         "policy content vs policy id, mode, MX set (and MX moves the policy did not\n"
-         "follow), certificate and TLSA rollovers and whether they broke DANE.\n"
-         "Domains only in OLD are listed as removed, only in NEW as added.\n\n"
+         "conflicts, policy content vs policy id, mode, MX set (and MX moves the policy\n"
+         "did not follow), certificate and TLSA rollovers and whether they broke DANE.\n"
+         "Domains only in OLD are listed as removed, only in NEW as added.\n"
+         "Most important first: protection lost (a sender profile's outcome got worse,\n"
+         "a protocol lost, a rollover that broke DANE), problems appearing (conflicts,\n"
+         "a policy that no longer follows the MX), other verdict changes, configuration\n"
+         "changes, and last rotations that kept the verdict.\n\n"
          "Options:\n"
-         "  --json      one JSON document: {\"domains\": [...], \"summary\": {...}}\n"
-         "  -h, --help  this help\n\n"
-         "Exit status: 0 no differences, 1 differences, 3 usage error or unreadable input.\n");
+         "  --only TOPIC  protection (only changes that moved a sender profile's outcome\n"
+         "                or protected_by), verdict, dane, mta-sts, or all (default)\n"
+         "  --json        one JSON document: {\"domains\": [...], \"summary\": {...}}\n"
+         "  -h, --help    this help\n\n"
+         "Exit status: 0 no differences shown, 1 differences, 3 usage error or unreadable input.\n");
 }
+
+/* One domain to report, kept until all are known so they can be sorted. */
+typedef struct diff_entry {
+  char *domain;
+  const char *status; /* "changed", "added", "removed" */
+  cJSON *changes;     /* sorted by importance; NULL for added/removed */
+  int rank, loss;     /* the most important change, the largest outcome loss */
+} diff_entry;
 
 typedef struct diff_run {
   int json;
-  sd_strmap old; /* domain -> ext sd_snap */
+  unsigned topics; /* SD_TOPIC_* shown */
+  sd_strmap old;   /* domain -> ext sd_snap */
   sd_strmap seen;
   long long compared, changed, added, removed, malformed;
-  cJSON *domains; /* --json output */
+  diff_entry *entries;
+  size_t count, cap;
+  int failed;
 } diff_run;
 
 static void snap_ext_free(void *p) { sd_snap_free(p); }
@@ -68,7 +87,7 @@ static void print_changes(const char *domain, const cJSON *details) {
   fputs(":\n", stdout);
   const cJSON *c;
   cJSON_ArrayForEach(c, details) {
-    fputs("  ", stdout);
+    fprintf(stdout, "  [%s] ", sd_change_rank_names[sd_change_rank_of(c)]);
     put_term(sd_agg_jstr(c, "text"));
     const char *where = sd_agg_jstr(c, "where");
     if (where) {
@@ -84,23 +103,37 @@ static void print_changes(const char *domain, const cJSON *details) {
   }
 }
 
-static void report_domain(diff_run *d, const char *domain, const char *status, cJSON *details) {
-  if (d->json) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "domain", domain);
-    cJSON_AddStringToObject(o, "status", status);
-    cJSON_AddItemToObject(o, "changes", details ? details : cJSON_CreateArray());
-    cJSON_AddItemToArray(d->domains, o);
-    return;
+static void keep(diff_run *d, const char *domain, const char *status, cJSON *changes, int rank, int loss) {
+  if (d->count == d->cap) {
+    size_t cap = d->cap ? d->cap * 2 : 64;
+    diff_entry *e = realloc(d->entries, cap * sizeof(*e));
+    if (!e) {
+      d->failed = 1;
+      cJSON_Delete(changes);
+      return;
+    }
+    d->entries = e;
+    d->cap = cap;
   }
-  if (details) {
-    print_changes(domain, details);
-    cJSON_Delete(details);
-  } else {
-    fputs(strcmp(status, "added") == 0 ? "+ " : "- ", stdout);
-    put_term(domain);
-    printf(" (%s)\n", status);
+  d->entries[d->count++] = (diff_entry){sd_strdup(domain), status, changes, rank, loss};
+}
+
+/* The changes shown (topic filter), most important first; the order of
+ * sd_snap_compare is kept among equals. */
+static cJSON *shown_changes(const diff_run *d, cJSON *details, int *rank, int *loss) {
+  cJSON *out = cJSON_CreateArray();
+  *rank = SD_RANK__COUNT;
+  *loss = 0;
+  for (int r = 0; out && r < SD_RANK__COUNT; r++) {
+    const cJSON *c;
+    cJSON_ArrayForEach(c, details) {
+      if ((int)sd_change_rank_of(c) != r || !(sd_change_topics(c) & d->topics)) continue;
+      cJSON_AddItemToArray(out, cJSON_Duplicate(c, 1));
+      if (r < *rank) *rank = r;
+      if (sd_change_loss(c) > *loss) *loss = sd_change_loss(c);
+    }
   }
+  return out;
 }
 
 static int compare_new(void *ctx, const char *line, size_t len) {
@@ -114,22 +147,35 @@ static int compare_new(void *ctx, const char *line, size_t len) {
   sd_strmap_add(&d->seen, s->domain, 1);
   const sd_strmap_entry *old = sd_strmap_find(&d->old, s->domain);
   if (!old || !old->ext) {
-    d->added++;
-    report_domain(d, s->domain, "added", NULL);
+    if (d->topics == SD_TOPIC_ALL) {
+      d->added++;
+      keep(d, s->domain, "added", NULL, SD_RANK_CONFIGURATION, 0);
+    }
   } else {
     unsigned char changed[SD_CHG__COUNT];
     cJSON *details = cJSON_CreateArray();
     sd_snap_compare(old->ext, s, changed, details);
     d->compared++;
-    if (cJSON_GetArraySize(details) > 0) {
+    int rank, loss;
+    cJSON *shown = shown_changes(d, details, &rank, &loss);
+    cJSON_Delete(details);
+    if (cJSON_GetArraySize(shown) > 0) {
       d->changed++;
-      report_domain(d, s->domain, "changed", details);
+      keep(d, s->domain, "changed", shown, rank, loss);
     } else {
-      cJSON_Delete(details);
+      cJSON_Delete(shown);
     }
   }
   sd_snap_free(s);
   return 0;
+}
+
+/* Most important first; among equals the larger outcome loss, then by name. */
+static int cmp_entry(const void *a, const void *b) {
+  const diff_entry *x = a, *y = b;
+  if (x->rank != y->rank) return x->rank < y->rank ? -1 : 1;
+  if (x->loss != y->loss) return x->loss > y->loss ? -1 : 1;
+  return strcmp(x->domain ? x->domain : "", y->domain ? y->domain : "");
 }
 
 static int read_file(const char *path, sd_agg_line_fn cb, diff_run *d) {
@@ -146,32 +192,32 @@ static int read_file(const char *path, sd_agg_line_fn cb, diff_run *d) {
 }
 
 static void list_removed(diff_run *d) {
+  if (d->topics != SD_TOPIC_ALL) return; /* a removed domain has no change of a topic */
   size_t n;
   const sd_strmap_entry **sorted = sd_strmap_sorted(&d->old, &n, NULL);
   for (size_t i = 0; i < n; i++) {
     if (sd_strmap_find(&d->seen, sorted[i]->key)) continue;
     d->removed++;
-    report_domain(d, sorted[i]->key, "removed", NULL);
+    keep(d, sorted[i]->key, "removed", NULL, SD_RANK_CONFIGURATION, 0);
   }
   free(sorted);
 }
 
-static void print_summary(diff_run *d) {
-  if (d->json) {
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddItemToObject(root, "domains", d->domains);
-    d->domains = NULL;
-    cJSON *s = cJSON_AddObjectToObject(root, "summary");
-    cJSON_AddNumberToObject(s, "compared", (double)d->compared);
-    cJSON_AddNumberToObject(s, "changed", (double)d->changed);
-    cJSON_AddNumberToObject(s, "added", (double)d->added);
-    cJSON_AddNumberToObject(s, "removed", (double)d->removed);
-    cJSON_AddNumberToObject(s, "malformed_lines", (double)d->malformed);
-    char *text = cJSON_Print(root);
-    if (text) printf("%s\n", text);
-    free(text);
-    cJSON_Delete(root);
-    return;
+static void print_text(diff_run *d) {
+  int heading = -1;
+  for (size_t i = 0; i < d->count; i++) {
+    const diff_entry *e = &d->entries[i];
+    if (e->rank != heading) {
+      heading = e->rank;
+      printf("%s== %s ==\n", i ? "\n" : "", sd_change_rank_names[heading]);
+    }
+    if (e->changes) {
+      print_changes(e->domain, e->changes);
+    } else {
+      fputs(strcmp(e->status, "added") == 0 ? "+ " : "- ", stdout);
+      put_term(e->domain);
+      printf(" (%s)\n", e->status);
+    }
   }
   printf("%lld domain(s) in both scans, %lld changed, %lld added, %lld removed", d->compared, d->changed, d->added,
          d->removed);
@@ -179,10 +225,49 @@ static void print_summary(diff_run *d) {
   printf("\n");
 }
 
+static void print_json(diff_run *d) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON *domains = cJSON_AddArrayToObject(root, "domains");
+  for (size_t i = 0; i < d->count; i++) {
+    diff_entry *e = &d->entries[i];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "domain", e->domain ? e->domain : "");
+    cJSON_AddStringToObject(o, "status", e->status);
+    cJSON_AddStringToObject(o, "importance", sd_change_rank_names[e->rank < SD_RANK__COUNT ? e->rank : 0]);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, e->changes) {
+      cJSON_AddStringToObject((cJSON *)c, "importance", sd_change_rank_names[sd_change_rank_of(c)]);
+    }
+    cJSON_AddItemToObject(o, "changes", e->changes ? e->changes : cJSON_CreateArray());
+    e->changes = NULL;
+    cJSON_AddItemToArray(domains, o);
+  }
+  cJSON *s = cJSON_AddObjectToObject(root, "summary");
+  cJSON_AddNumberToObject(s, "compared", (double)d->compared);
+  cJSON_AddNumberToObject(s, "changed", (double)d->changed);
+  cJSON_AddNumberToObject(s, "added", (double)d->added);
+  cJSON_AddNumberToObject(s, "removed", (double)d->removed);
+  cJSON_AddNumberToObject(s, "malformed_lines", (double)d->malformed);
+  char *text = cJSON_Print(root);
+  if (text) printf("%s\n", text);
+  free(text);
+  cJSON_Delete(root);
+}
+
+static void free_entries(diff_run *d) {
+  for (size_t i = 0; i < d->count; i++) {
+    free(d->entries[i].domain);
+    cJSON_Delete(d->entries[i].changes);
+  }
+  free(d->entries);
+}
+
 int sd_cmd_diff(int argc, char **argv) {
-  static const struct option longopts[] = {
-      {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
-  diff_run d = {0};
+  static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                           {"only", required_argument, NULL, 'o'},
+                                           {"help", no_argument, NULL, 'h'},
+                                           {0, 0, 0, 0}};
+  diff_run d = {.topics = SD_TOPIC_ALL};
   int opt;
   optind = 1;
   opterr = 0; /* one line of our own instead of getopt's message */
@@ -191,8 +276,15 @@ int sd_cmd_diff(int argc, char **argv) {
       print_help();
       return SD_EXIT_OK;
     }
-    if (opt == 'j') d.json = 1;
-    else {
+    if (opt == 'j') {
+      d.json = 1;
+    } else if (opt == 'o') {
+      d.topics = sd_change_topic_parse(optarg);
+      if (!d.topics) {
+        fprintf(stderr, "stsdane diff: --only takes protection, verdict, dane, mta-sts or all, not '%s'\n", optarg);
+        return SD_EXIT_USAGE;
+      }
+    } else {
       sd_cli_option_error("diff", opt, argc, argv);
       return SD_EXIT_USAGE;
     }
@@ -202,14 +294,16 @@ int sd_cmd_diff(int argc, char **argv) {
     return SD_EXIT_USAGE;
   }
   d.old.ext_free = snap_ext_free;
-  if (d.json) d.domains = cJSON_CreateArray();
   int status = SD_EXIT_USAGE;
   if (read_file(argv[optind], load_old, &d) == 0 && read_file(argv[optind + 1], compare_new, &d) == 0) {
     list_removed(&d);
-    print_summary(&d);
-    status = d.changed || d.added || d.removed ? SD_DIFF_CHANGED : SD_EXIT_OK;
+    if (d.count > 1) qsort(d.entries, d.count, sizeof(*d.entries), cmp_entry);
+    if (d.json) print_json(&d);
+    else print_text(&d);
+    if (d.failed) fprintf(stderr, "stsdane diff: out of memory; some domains are missing from the list\n");
+    status = d.count ? SD_DIFF_CHANGED : SD_EXIT_OK;
   }
-  cJSON_Delete(d.domains);
+  free_entries(&d);
   sd_strmap_free(&d.old);
   sd_strmap_free(&d.seen);
   return status;

@@ -77,6 +77,35 @@ assert "policy_changed_same_id" in kinds["sts-testing.test"], kinds
 assert "mx_changed_policy_stale" not in kinds["dane-rollover.test"], kinds
 assert d["summary"] == {"compared": 5, "changed": 4, "added": 1, "removed": 1, "malformed_lines": 0}, d["summary"]
 PY
+# Most important first: protection lost before problems, configuration and rotations.
+python3 - "$work/diff.json" <<'PY' || fail "diff order of importance"
+import json, sys
+order = ["protection-lost", "problem-appeared", "verdict-changed", "configuration", "rotation"]
+d = json.load(open(sys.argv[1]))
+ranks = [order.index(x["importance"]) for x in d["domains"]]
+assert ranks == sorted(ranks), [(x["domain"], x["importance"]) for x in d["domains"]]
+assert d["domains"][0]["importance"] == "protection-lost" and d["domains"][-1]["domain"] == "dane-rollover.test", d
+for x in d["domains"]:
+    r = [order.index(c["importance"]) for c in x["changes"]]
+    assert r == sorted(r) and (not r or order[r[0]] == x["importance"]), x
+PY
+"$stsdane" diff --only protection --json "$fx/snapshot-1.jsonl" "$fx/snapshot-2.jsonl" >"$work/prot.json" || true
+python3 - "$work/prot.json" <<'PY' || fail "diff --only protection"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert sorted(x["domain"] for x in d["domains"]) == ["dane-ee-good.test", "sts-enforce-good.test"], d
+assert all(c["kind"] in ("outcome_changed", "protected_by_changed") for x in d["domains"] for c in x["changes"]), d
+assert d["summary"]["added"] == 0 and d["summary"]["removed"] == 0, d["summary"]
+PY
+"$stsdane" diff --only dane --json "$fx/snapshot-1.jsonl" "$fx/snapshot-2.jsonl" >"$work/dane.json" || true
+python3 - "$work/dane.json" <<'PY' || fail "diff --only dane"
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = {x["domain"] for x in d["domains"]}
+assert "dane-rollover.test" in names and "sts-testing.test" not in names, names
+PY
+rc=0; "$stsdane" diff --only nonsense "$fx/snapshot-1.jsonl" "$fx/snapshot-2.jsonl" 2>/dev/null || rc=$?
+[ $rc -eq 3 ] || fail "diff --only nonsense exited $rc, expected 3"
 
 # --- over time (files given out of order) -------------------------------------
 "$stsdane" report --over-time --json "$fx/snapshot-2.jsonl" "$fx/snapshot-1.jsonl" >"$work/ot.json"

@@ -58,6 +58,7 @@ scan_snapshot 2 "$snap1:$snap2"
 rc=$?
 if [ "$rc" -eq 1 ]; then ok "diff exits 1 (something changed)"; else fail "diff exit status $rc, want 1: $(cat "$work/diff.err")"; fi
 "$stsdane" diff "$work/snap1.jsonl" "$work/snap2.jsonl" >"$work/diff.txt" 2>&1
+"$stsdane" diff --only protection --json "$work/snap1.jsonl" "$work/snap2.jsonl" >"$work/prot.json" 2>&1
 "$stsdane" report --over-time --json "$work/snap1.jsonl" "$work/snap2.jsonl" >"$work/over.json" 2>"$work/over.err" ||
   fail "report --over-time (exit $?): $(cat "$work/over.err")"
 # Given in the wrong order: snapshots are ordered by scanned_at, same result.
@@ -170,6 +171,28 @@ first1 = min(r.get("scanned_at", "") for r in snaps[1].values()) if snaps[1] els
 say(t.get("from") == first1, "over-time: transition starts at snapshot 1 (%s)" % first1)
 _, trev = transition("over-rev.json")
 say(trev == t, "over-time: files given newest first give the same transition (ordered by scanned_at)")
+
+# diff --only protection: exactly the domains whose outcome of some sender
+# profile moved between the snapshots (derived from the rows themselves),
+# only those changes, the worst loss first.
+SCORE = {"fail": 0, "unprotected": 2, "no-mail": 2, "partial": 3, "protected": 4}
+moved = {}
+for d in DOMAINS:
+    a = snaps[1].get(d, {}).get("verdict", {}).get("profiles", {})
+    b = snaps[2].get(d, {}).get("verdict", {}).get("profiles", {})
+    losses = [SCORE[a[p]] - SCORE[b[p]] for p in a if a.get(p) != b.get(p) and a[p] in SCORE and b.get(p) in SCORE]
+    if a != b:
+        moved[d] = max(losses) if losses else 0
+prot = load("prot.json") or {}
+got = [e.get("domain") for e in prot.get("domains", [])]
+say(set(got) == set(moved) and len(got) == len(moved),
+    "diff --only protection: the domains whose outcome moved %s (got %s)" % (sorted(moved), got))
+kinds = {c.get("kind") for e in prot.get("domains", []) for c in e.get("changes", [])}
+say(bool(kinds) and kinds <= {"outcome_changed", "protected_by_changed"},
+    "diff --only protection: only outcome and protected_by changes (%s)" % sorted(kinds))
+order = ["protection-lost", "problem-appeared", "verdict-changed", "configuration", "rotation"]
+keys = [(order.index(e.get("importance")), -moved.get(e.get("domain"), 0)) for e in prot.get("domains", [])]
+say(keys == sorted(keys), "diff --only protection: most severe first %s" % keys)
 EOF
 cat "$work/checks.txt"
 passed=$((passed + $(grep -c '^ok ' "$work/checks.txt")))

@@ -105,6 +105,14 @@ sd_snap *sd_snap_from_json(const cJSON *r) {
   s->dane_status = dup_str(cJSON_GetObjectItemCaseSensitive(r, "dane"), "status");
   s->tlsrpt_status = dup_str(cJSON_GetObjectItemCaseSensitive(r, "tlsrpt"), "status");
   s->protected_by = dup_str(verdict, "protected_by");
+  cJSON *codes = cJSON_CreateArray();
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(verdict, "conflicts")) {
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(c, "code");
+    if (codes && cJSON_IsString(code)) cJSON_AddItemToArray(codes, cJSON_CreateStringReference(code->valuestring));
+  }
+  s->conflicts = sorted_join(codes, "|", 0);
+  cJSON_Delete(codes);
   for (int p = 0; p < SD_AGG_PROFILES; p++) s->profiles[p] = dup_str(profiles, sd_agg_profile_names[p]);
   s->sts_id = dup_str(cJSON_GetObjectItemCaseSensitive(mtasts, "record"), "id");
   s->policy_sha256 = dup_str(policy, "sha256");
@@ -123,7 +131,7 @@ sd_snap *sd_snap_from_json(const cJSON *r) {
 void sd_snap_free(sd_snap *s) {
   if (!s) return;
   char **strs[] = {&s->domain, &s->scanned_at, &s->sts_status, &s->dane_status, &s->tlsrpt_status,
-                   &s->protected_by, &s->mode, &s->sts_id, &s->policy_sha256};
+                   &s->protected_by, &s->mode, &s->sts_id, &s->policy_sha256, &s->conflicts};
   for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) free(*strs[i]);
   for (int p = 0; p < SD_AGG_PROFILES; p++) free(s->profiles[p]);
   for (size_t i = 0; i < s->policy_mx_count; i++) free(s->policy_mx[i]);
@@ -206,6 +214,30 @@ static void note(unsigned char changed[SD_CHG__COUNT], cJSON *details, sd_change
   cJSON_AddItemToArray(details, d);
 }
 
+/* 1 when item (len bytes) is one of the sep-joined entries of list. */
+static int in_joined(const char *list, char sep, const char *item, size_t len);
+
+/* Each conflict code in one snapshot and not the other, with its code as where. */
+static void conflicts_only_in(const char *from, const char *other, unsigned char *changed, cJSON *details,
+                              sd_change_kind kind) {
+  const char *p = from ? from : "";
+  while (*p) {
+    size_t len = strcspn(p, "|");
+    if (!in_joined(other, '|', p, len)) {
+      char *code = sd_strndup(p, len);
+      note(changed, details, kind, kind == SD_CHG_CONFLICT_GONE ? code : NULL,
+           kind == SD_CHG_CONFLICT_APPEARED ? code : NULL, code);
+      free(code);
+    }
+    p += len + (p[len] == '|');
+  }
+}
+
+static void compare_conflicts(const sd_snap *o, const sd_snap *n, unsigned char *changed, cJSON *details) {
+  conflicts_only_in(n->conflicts, o->conflicts, changed, details, SD_CHG_CONFLICT_APPEARED);
+  conflicts_only_in(o->conflicts, n->conflicts, changed, details, SD_CHG_CONFLICT_GONE);
+}
+
 static void compare_status(const sd_snap *o, const sd_snap *n, unsigned char *changed, cJSON *details) {
   if (!has_sts(o) && has_sts(n)) note(changed, details, SD_CHG_STS_GAINED, o->sts_status, n->sts_status, NULL);
   if (has_sts(o) && !has_sts(n)) note(changed, details, SD_CHG_STS_LOST, o->sts_status, n->sts_status, NULL);
@@ -222,6 +254,7 @@ static void compare_status(const sd_snap *o, const sd_snap *n, unsigned char *ch
       note(changed, details, SD_CHG_PROFILES, o->profiles[p], n->profiles[p], sd_agg_profile_names[p]);
   if (!str_eq(o->protected_by, n->protected_by))
     note(changed, details, SD_CHG_PROTECTED_BY, o->protected_by, n->protected_by, NULL);
+  compare_conflicts(o, n, changed, details);
 }
 
 static void compare_policy(const sd_snap *o, const sd_snap *n, unsigned char *changed, cJSON *details) {

@@ -26,6 +26,8 @@
   X(TLSRPT_STATUS, "tlsrpt_status_changed", "TLSRPT status changed")                           \
   X(PROFILES, "outcome_changed", "an outcome per sender profile changed")                      \
   X(PROTECTED_BY, "protected_by_changed", "protected_by changed")                              \
+  X(CONFLICT_APPEARED, "conflict_appeared", "a conflict between the protocols appeared")       \
+  X(CONFLICT_GONE, "conflict_gone", "a conflict between the protocols is gone")                \
   X(POLICY_SAME_ID, "policy_changed_same_id", "policy content changed without an id change")   \
   X(ID_SAME_POLICY, "id_changed_same_policy", "id changed without a policy content change")    \
   X(POLICY_NEW_ID, "policy_changed_new_id", "policy content changed with a new id")            \
@@ -59,6 +61,7 @@ typedef struct sd_snap {
   char *domain;
   char *scanned_at;
   char *sts_status, *dane_status, *tlsrpt_status, *protected_by, *mode;
+  char *conflicts; /* the verdict's conflict codes, sorted, "|"-joined */
   char *profiles[SD_AGG_PROFILES];
   char *sts_id, *policy_sha256;
   char **policy_mx;
