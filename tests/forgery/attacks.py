@@ -439,84 +439,81 @@ class UnsignedForgery(Attack):
             return reply(ex, [rrset(ex.qname, T.A, FORGED_A)])
 
 
-def negative(ctx, name, rdtype):
-    """The authority section of a genuine negative reply (SOA, NSEC, RRSIGs)."""
-    g = ctx.fetch(name, rdtype)
-    return g.authority
+def soa_only(authority):
+    return [x for x in authority if x.rdtype == T.SOA or x.covers == T.SOA]
+
+
+class ReplayedDenial(Attack):
+    """A denial for an existing name made of the genuine signed negative
+    answer (SOA, NSEC or NSEC3, RRSIGs) of `proof_of`, filtered by `keep`,
+    with rcode (None: the proof's own). Default question: mx1's TLSA."""
+    domain = BOTH
+    targets = ("tlsa:" + mx1(BOTH),)
+    must = "TLSA bogus"
+    question = (tlsa_name(mx1(BOTH)), T.TLSA)
+    proof_of = None
+    rcode = dns.rcode.NXDOMAIN
+    proof_type = None   # T.NSEC3: refuse to run when the proof has none (an NSEC testbed)
+
+    def keep(self, authority):
+        return authority
+
+    def forge(self, ex):
+        if is_q(ex, *self.question):
+            g = self.ctx.fetch(*self.proof_of)
+            if self.proof_type and not any(x.rdtype == self.proof_type for x in g.authority):
+                raise RuntimeError("no %s proof for %s" % (T.to_text(self.proof_type), self.proof_of[0]))
+            return reply(ex, [], self.keep(g.authority), g.rcode() if self.rcode is None else self.rcode)
 
 
 @attack
-class NxdomainNoProof(Attack):
+class NxdomainNoProof(ReplayedDenial):
     name = "nxdomain-no-proof"
-    domain = BOTH
-    targets = ("tlsa:" + mx1(BOTH),)
     forges = "NXDOMAIN for the existing TLSA name with the zone's genuine signed SOA but no NSEC"
     must = "TLSA bogus: a denial without NSEC proof is not secure, nor insecure (DANE would be off)"
     rule = "RFC 4035 §3.1.3.2 (NXDOMAIN carries NSECs), §5.4 (denial must be proven)"
+    proof_of = ("zzz." + BOTH, T.A)
 
-    def forge(self, ex):
-        if asks_tlsa(ex):
-            soa = [x for x in negative(self.ctx, "zzz." + BOTH, T.A)
-                   if x.rdtype == T.SOA or x.covers == T.SOA]
-            return reply(ex, [], soa, dns.rcode.NXDOMAIN)
+    def keep(self, authority):
+        return soa_only(authority)
 
 
 @attack
-class NxdomainOtherZone(Attack):
+class NxdomainOtherZone(ReplayedDenial):
     name = "nsec-other-zone"
-    domain = BOTH
-    targets = ("tlsa:" + mx1(BOTH),)
     forges = "NXDOMAIN for the TLSA name with another zone's genuine signed SOA and NSEC proof"
-    must = "TLSA bogus"
     rule = "RFC 4035 §5.4 (the NSEC must come from the name's zone and cover it)"
-
-    def forge(self, ex):
-        if asks_tlsa(ex):
-            return reply(ex, [], negative(self.ctx, tlsa_name(mx1(ATTACKER_ZONE)).replace("mx1", "mx9"), T.TLSA),
-                         dns.rcode.NXDOMAIN)
+    proof_of = (tlsa_name("mx9." + ATTACKER_ZONE), T.TLSA)
 
 
 @attack
-class NxdomainNotCovering(Attack):
+class NxdomainNotCovering(ReplayedDenial):
     name = "nsec-not-covering"
-    domain = BOTH
-    targets = ("tlsa:" + mx1(BOTH),)
     forges = ("NXDOMAIN for the TLSA name with the victim zone's own genuine signed NSECs that "
               "prove another name absent (one of them even shows the TLSA name exists)")
-    must = "TLSA bogus"
     rule = "RFC 4035 §5.4 (an NSEC must cover the name and the wildcard)"
-
-    def forge(self, ex):
-        if asks_tlsa(ex):
-            return reply(ex, [], negative(self.ctx, "zzz." + BOTH, T.A), dns.rcode.NXDOMAIN)
+    proof_of = ("zzz." + BOTH, T.A)
 
 
 @attack
-class NodataMxOwnNsec(Attack):
+class NodataMxOwnNsec(ReplayedDenial):
     name = "nodata-mx-own-nsec"
-    domain = BOTH
     targets = ("mx",)
     forges = "NODATA for <d> MX with the apex's genuine signed NSEC (whose bitmap lists MX)"
     must = "MX bogus"
     rule = "RFC 4035 §5.4 (NODATA: the NSEC at the name must not list the type)"
-
-    def forge(self, ex):
-        if is_q(ex, BOTH, T.MX):
-            return reply(ex, [], negative(self.ctx, BOTH, T.CAA))
+    question = (BOTH, T.MX)
+    proof_of = (BOTH, T.CAA)
+    rcode = dns.rcode.NOERROR
 
 
 @attack
-class NodataTlsaOtherNsec(Attack):
+class NodataTlsaOtherNsec(ReplayedDenial):
     name = "nodata-tlsa-other-nsec"
-    domain = BOTH
-    targets = ("tlsa:" + mx1(BOTH),)
     forges = "NODATA for the TLSA with the genuine signed NSEC of another name (_mta-sts.<d>)"
-    must = "TLSA bogus"
     rule = "RFC 4035 §5.4 (NODATA: an NSEC whose owner is the query name)"
-
-    def forge(self, ex):
-        if asks_tlsa(ex):
-            return reply(ex, [], negative(self.ctx, "_mta-sts." + BOTH, T.TLSA))
+    proof_of = ("_mta-sts." + BOTH, T.TLSA)
+    rcode = dns.rcode.NOERROR
 
 
 @attack
@@ -589,7 +586,7 @@ class DsDeletionNoProof(Attack):
     rule = "RFC 4035 §5.2 (insecure delegation only when the NSEC proves no DS), §5.4"
 
     def denial(self):
-        return [x for x in negative(self.ctx, "zzz.test.", T.A) if x.rdtype == T.SOA or x.covers == T.SOA]
+        return soa_only(self.ctx.fetch("zzz.test.", T.A).authority)
 
     def forge(self, ex):
         if is_q(ex, BOTH, T.DS):
@@ -609,7 +606,7 @@ class DsDeletionOtherNsec(DsDeletionNoProof):
     rule = "RFC 4035 §5.4 (NODATA: the NSEC's owner must be the query name)"
 
     def denial(self):
-        return negative(self.ctx, INSECURE_ZONE, T.DS)
+        return self.ctx.fetch(INSECURE_ZONE, T.DS).authority
 
 
 @attack
@@ -642,7 +639,7 @@ class IdMismatch(Attack):
 
     def respond(self, ex):
         if asks_tlsa(ex):
-            forged = reply(ex, [], negative(self.ctx, "zzz." + BOTH, T.A), dns.rcode.NXDOMAIN)
+            forged = reply(ex, [], self.ctx.fetch("zzz." + BOTH, T.A).authority, dns.rcode.NXDOMAIN)
             wire = bytearray(ex.pack(forged))
             wire[0:2] = ((ex.query.id ^ 0x5a5a) & 0xffff).to_bytes(2, "big")
             self.mark(ex)
@@ -707,21 +704,15 @@ NSEC3_DENIAL = "dnssec-nsec3-denial.test."    # NSEC3, algorithm 13, TLSA at mx1
 NSEC3_WILD = "dnssec-wildcard-tlsa.test."     # NSEC3, TLSA only as *._tcp.mx1
 
 
-class Nsec3DenialForgery(Attack):
-    """NXDOMAIN or NODATA for mx1's existing TLSA in an NSEC3 zone, carrying
-    the genuine signed negative answer (SOA, NSEC3 records, RRSIGs) of
-    `proof_of`, with its rcode."""
+class Nsec3DenialForgery(ReplayedDenial):
+    """A denial of mx1's existing TLSA in an NSEC3 zone from the genuine
+    signed negative answer of proof_of, with its rcode."""
     domain = NSEC3_DENIAL
     targets = ("tlsa:" + mx1(NSEC3_DENIAL),)
     must = "TLSA bogus: the NSEC3 records do not prove this name absent"
-    proof_of = None
-
-    def forge(self, ex):
-        if is_q(ex, tlsa_name(mx1(NSEC3_DENIAL)), T.TLSA):
-            g = self.ctx.fetch(self.proof_of, T.TLSA)
-            if not any(x.rdtype == T.NSEC3 for x in g.authority):
-                raise RuntimeError("no NSEC3 proof for %s (is the zone NSEC3-signed?)" % self.proof_of)
-            return reply(ex, [], g.authority, g.rcode())
+    question = (tlsa_name(mx1(NSEC3_DENIAL)), T.TLSA)
+    rcode = None
+    proof_type = T.NSEC3
 
 
 @attack
@@ -730,7 +721,7 @@ class Nsec3NotCovering(Nsec3DenialForgery):
     forges = ("a denial of mx1's TLSA made of the zone's own genuine signed NSEC3 proof that "
               "_25._tcp.zzz.<d> does not exist")
     rule = "RFC 5155 §8.4, §8.5 (the NSEC3 must match the closest encloser and cover the next closer name)"
-    proof_of = tlsa_name("zzz." + NSEC3_DENIAL)
+    proof_of = (tlsa_name("zzz." + NSEC3_DENIAL), T.TLSA)
 
 
 @attack
@@ -738,7 +729,7 @@ class Nsec3OtherName(Nsec3DenialForgery):
     name = "nsec3-other-name"
     forges = "a denial of mx1's TLSA made of the zone's genuine signed NSEC3 proof for mx2's (absent) TLSA"
     rule = "RFC 5155 §8.5, §8.6 (the proof must be for the query name)"
-    proof_of = tlsa_name("mx2." + NSEC3_DENIAL)
+    proof_of = (tlsa_name("mx2." + NSEC3_DENIAL), T.TLSA)
 
 
 @attack
@@ -746,7 +737,7 @@ class Nsec3OtherZone(Nsec3DenialForgery):
     name = "nsec3-other-zone"
     forges = "a denial of mx1's TLSA made of another NSEC3 zone's genuine signed proof (" + NSEC3_WILD + ")"
     rule = "RFC 5155 §8.3 (NSEC3 records of the name's zone only)"
-    proof_of = tlsa_name("zzz." + NSEC3_WILD)
+    proof_of = (tlsa_name("zzz." + NSEC3_WILD), T.TLSA)
 
 
 @attack
