@@ -67,11 +67,18 @@ void sd_scan_format_duration(double s, char *out, size_t len) {
   else snprintf(out, len, "%llus", t);
 }
 
+/* Input lines whose fate is settled: a row finished and written, or the line
+ * skipped (--resume, other shards, blank). Lines read but still in flight
+ * are not: the share of the input done counts finished rows, not lines read. */
+static uint64_t settled_lines(const sd_scan_counters *c) {
+  return c->lines_read > c->in_flight ? c->lines_read - c->in_flight : 0;
+}
+
 double sd_scan_eta(const sd_scan_counters *c, double now) {
   if (!c->lines_total) return -1;
   /* Lines whose fate is settled; lines skipped by --resume took no time, so
    * they do not count towards the rate. */
-  uint64_t settled = c->lines_read > c->in_flight ? c->lines_read - c->in_flight : 0;
+  uint64_t settled = settled_lines(c);
   uint64_t worked = settled > c->skipped_resume ? settled - c->skipped_resume : 0;
   double elapsed = now - c->started_at;
   if (worked == 0 || elapsed <= 0) return -1;
@@ -80,21 +87,24 @@ double sd_scan_eta(const sd_scan_counters *c, double now) {
 }
 
 void sd_scan_progress_line(const sd_scan_counters *c, double now, char *out, size_t len) {
-  char done[16], total[16], eta[16], rate_text[32] = "";
+  char done[16], total[16], settled[16], eta[16], skipped[48] = "";
   double elapsed = now - c->started_at;
   sd_scan_format_count(c->done, done, sizeof(done));
   sd_scan_format_count(c->lines_total, total, sizeof(total));
+  sd_scan_format_count(settled_lines(c), settled, sizeof(settled));
   sd_scan_format_duration(sd_scan_eta(c, now), eta, sizeof(eta));
-  snprintf(rate_text, sizeof(rate_text), "%.1f/s", elapsed > 0 ? (double)c->done / elapsed : 0.0);
-  char where[48];
+  if (c->skipped_resume || c->skipped_shard)
+    snprintf(skipped, sizeof(skipped), " (%llu skipped)", (unsigned long long)(c->skipped_resume + c->skipped_shard));
+  char where[96];
   if (c->lines_total)
-    snprintf(where, sizeof(where), "%5.1f%% of %s lines", 100.0 * (double)c->lines_read / (double)c->lines_total, total);
+    snprintf(where, sizeof(where), "%s of %s lines done%s, %.1f%%", settled, total, skipped,
+             100.0 * (double)settled_lines(c) / (double)c->lines_total);
   else
-    snprintf(where, sizeof(where), "%llu lines", (unsigned long long)c->lines_read);
+    snprintf(where, sizeof(where), "%s lines done%s", settled, skipped);
   snprintf(out, len,
-           "%s | done %s, in flight %llu, %s, ETA %s | none %llu, mta-sts %llu, dane %llu, both %llu, "
+           "%s | rows %s, in flight %llu, %.1f rows/s, %s left | none %llu, mta-sts %llu, dane %llu, both %llu, "
            "unknown %llu, invalid %llu",
-           where, done, (unsigned long long)c->in_flight, rate_text, eta,
+           where, done, (unsigned long long)c->in_flight, elapsed > 0 ? (double)c->done / elapsed : 0.0, eta,
            (unsigned long long)c->protected_by[0], (unsigned long long)c->protected_by[1],
            (unsigned long long)c->protected_by[2], (unsigned long long)c->protected_by[3],
            (unsigned long long)c->unknown, (unsigned long long)c->invalid);

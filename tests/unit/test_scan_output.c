@@ -137,6 +137,16 @@ static void test_progress_formatting(void **state) {
   sd_scan_progress_line(&c, 110.0, buf, sizeof(buf));
   assert_non_null(strstr(buf, "in flight 10"));
   assert_non_null(strstr(buf, "both 4"));
+  /* Every line read but none finished: 0% done, not the share of lines read. */
+  sd_scan_counters early = {.lines_total = 53, .lines_read = 53, .in_flight = 53, .started_at = 100.0};
+  sd_scan_progress_line(&early, 101.0, buf, sizeof(buf));
+  assert_non_null(strstr(buf, "0 of 53 lines done, 0.0%"));
+  assert_non_null(strstr(buf, "rows 0, in flight 53"));
+  /* 100 rows finished of 1000 lines in 10 s: 10%, 10 rows/s, 1m30s left. */
+  sd_scan_counters mid = {.lines_total = 1000, .lines_read = 110, .in_flight = 10, .started_at = 100.0, .done = 100};
+  sd_scan_progress_line(&mid, 110.0, buf, sizeof(buf));
+  assert_non_null(strstr(buf, "100 of 1000 lines done, 10.0%"));
+  assert_non_null(strstr(buf, "10.0 rows/s, 1m30s left"));
   sd_scan_summary_line(&c, 110.0, 555, 66, buf, sizeof(buf));
   assert_non_null(strstr(buf, "scanned 100 domains in 10.0 s (10.0/s)"));
   assert_non_null(strstr(buf, "555 DNS queries"));
