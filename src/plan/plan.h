@@ -77,7 +77,9 @@ typedef struct sd_plan_mx {
   const char *webpki_problem; /* borrowed */
   const char *cert_names; /* borrowed: DNS names of the leaf */
   char **keys;            /* distinct "3 1 1 <hex>" of the keys served */
+  int *key_published;     /* per key: already in the MX host's TLSA RRset */
   size_t key_count;
+  int policy_covers;      /* today's MTA-STS policy lists this MX: 1, 0, -1 no policy */
   sd_mx_dane dane;        /* DANE today */
   size_t tlsa_count;
 } sd_plan_mx;
@@ -113,6 +115,7 @@ typedef struct sd_plan_record {
   char *value;            /* rdata in presentation form (TXT: the text, unquoted) */
   const char *host;       /* TLSA: the MX host (borrowed) */
   const char *published_by; /* TLSA: the MX operator when it is not you (borrowed), else NULL */
+  int published;          /* TLSA: already in DNS today */
 } sd_plan_record;
 
 #define SD_PLAN_TESTING_MAX_AGE 86400L     /* one day: a mistake in testing ages out fast */

@@ -60,7 +60,18 @@ static int probe_failure_is_fact(sd_probe_status s) {
   return s != SD_PROBE_TIMEOUT && s != SD_PROBE_CONNECT_FAILED;
 }
 
-static void add_key(sd_plan_mx *mx, const sd_chain *chain) {
+/* 1 when the host's TLSA RRset (as published, secure or not) holds rec. */
+static int tlsa_published(const sd_mx_result *in, const char *rec) {
+  for (size_t i = 0; i < in->tlsa_count; i++) {
+    char *text = sd_tlsa_format(&in->tlsa[i]);
+    int same = text && strcmp(text, rec) == 0;
+    free(text);
+    if (same) return 1;
+  }
+  return 0;
+}
+
+static void add_key(const sd_mx_result *in, sd_plan_mx *mx, const sd_chain *chain) {
   if (chain->count == 0) return;
   char *rec = sd_tlsa_record_for_cert(chain->certs[0].der, chain->certs[0].len, 3, 1, 1);
   if (!rec) return;
@@ -70,11 +81,14 @@ static void add_key(sd_plan_mx *mx, const sd_chain *chain) {
       return;
     }
   char **keys = realloc(mx->keys, (mx->key_count + 1) * sizeof(*keys));
-  if (!keys) {
+  if (keys) mx->keys = keys;
+  int *published = keys ? realloc(mx->key_published, (mx->key_count + 1) * sizeof(*published)) : NULL;
+  if (!published) {
     free(rec);
     return;
   }
-  mx->keys = keys;
+  mx->key_published = published;
+  mx->key_published[mx->key_count] = tlsa_published(in, rec);
   mx->keys[mx->key_count++] = rec;
 }
 
@@ -87,7 +101,7 @@ static void read_probes(const sd_mx_result *in, sd_plan_mx *mx) {
     mx->probed = 1;
     if (a->probe.status == SD_PROBE_OK) {
       tls_ok++;
-      add_key(mx, &a->probe.chain);
+      add_key(in, mx, &a->probe.chain);
     } else if (probe_failure_is_fact(a->probe.status)) {
       tls_fact_failed++;
       if (!mx->tls_problem) mx->tls_problem = a->probe.detail ? a->probe.detail : sd_probe_status_name(a->probe.status);
@@ -119,6 +133,7 @@ static void read_mx(const sd_plan_prereq *p, const sd_mx_result *in, sd_plan_mx 
   read_probes(in, mx);
   mx->dane = in->dane;
   mx->tlsa_count = in->tlsa_count;
+  mx->policy_covers = in->sts_match;
 }
 
 static sd_policy_host_state fetch_state(const sd_fetch_result *f) {
@@ -179,6 +194,7 @@ void sd_plan_prereq_free(sd_plan_prereq *p) {
     free(p->mx[i].operator_domain);
     for (size_t k = 0; k < p->mx[i].key_count; k++) free(p->mx[i].keys[k]);
     free(p->mx[i].keys);
+    free(p->mx[i].key_published);
   }
   free(p->mx);
   free(p->operator_domain);

@@ -126,6 +126,27 @@ static void add_policy_host_step(const sd_plan_prereq *p, const char *cert_name,
   }
 }
 
+/* Today's MTA-STS deployment, when it is one the plan can build on: a valid
+ * record and a served, valid policy that lists every MX. */
+static sd_sts_mode usable_policy_today(const sd_plan_prereq *p) {
+  const sd_domain_result *r = p->m->r;
+  if (p->sts_record != 1 || p->policy_host_state != SD_PHOST_POLICY || !r->policy.valid) return SD_STS_MODE_UNSET;
+  for (size_t i = 0; i < p->mx_count; i++)
+    if (p->mx[i].policy_covers != 1) return SD_STS_MODE_UNSET;
+  return r->policy.mode;
+}
+
+static void add_enforce_steps(const sd_plan *plan, sd_plan_list *steps) {
+  const sd_plan_publish *pub = &plan->publish;
+  sd_plan_list_add(steps, "Wait at least %d days and read the TLSRPT reports: every sender should report "
+                   "successful sessions to every MX.", SD_PLAN_TESTING_DAYS);
+  sd_plan_list_add(steps, "Switch the policy to enforce:\n%sthen publish a new id, or senders keep the cached "
+                   "testing policy:\n  %s. IN TXT \"%s\"", pub->policy_enforce, pub->sts_enforce.name,
+                   pub->sts_enforce.value);
+  sd_plan_list_add(steps, "Once enforce runs without reported failures, raise max_age to %ld (a year) and "
+                   "publish a new id.", SD_PLAN_FINAL_MAX_AGE);
+}
+
 static void add_mtasts_steps(const sd_plan *plan, sd_plan_list *steps, int with_tlsrpt) {
   const sd_plan_prereq *p = &plan->prereq;
   const sd_plan_publish *pub = &plan->publish;
@@ -136,6 +157,17 @@ static void add_mtasts_steps(const sd_plan *plan, sd_plan_list *steps, int with_
                        "mode senders refuse an MX without a valid certificate.");
       break;
     }
+  sd_sts_mode today = usable_policy_today(p);
+  if (today == SD_STS_MODE_ENFORCE) {
+    sd_plan_list_add(steps, "Keep today's policy (mode enforce, id %s): it lists every MX, so MTA-STS protects "
+                     "mail once what is missing is fixed (any change to it needs a new id).", p->m->r->sts_record.id);
+    return;
+  }
+  if (today == SD_STS_MODE_TESTING) {
+    sd_plan_list_add(steps, "Keep today's testing policy (id %s): it lists every MX.", p->m->r->sts_record.id);
+    add_enforce_steps(plan, steps);
+    return;
+  }
   add_policy_host_step(p, pub->policy_host_cert_name, steps);
   sd_plan_list_add(steps, "Serve the policy at %s (Content-Type: text/plain, HTTP 200, no redirect), in testing "
                    "mode first (failures are reported, mail still flows):\n%s", pub->policy_url, pub->policy_testing);
@@ -143,13 +175,7 @@ static void add_mtasts_steps(const sd_plan *plan, sd_plan_list *steps, int with_
                    p->sts_record == 1 ? " (it replaces today's record: a new id makes senders fetch again)"
                    : p->sts_record == -1 ? " (it replaces today's invalid record)" : "",
                    pub->sts_testing.name, pub->sts_testing.value);
-  sd_plan_list_add(steps, "Wait at least %d days and read the TLSRPT reports: every sender should report "
-                   "successful sessions to every MX.", SD_PLAN_TESTING_DAYS);
-  sd_plan_list_add(steps, "Switch the policy to enforce:\n%sthen publish a new id, or senders keep the cached "
-                   "testing policy:\n  %s. IN TXT \"%s\"", pub->policy_enforce, pub->sts_enforce.name,
-                   pub->sts_enforce.value);
-  sd_plan_list_add(steps, "Once enforce runs without reported failures, raise max_age to %ld (a year) and "
-                   "publish a new id.", SD_PLAN_FINAL_MAX_AGE);
+  add_enforce_steps(plan, steps);
 }
 
 static void mtasts_duties(const sd_plan_prereq *p, sd_plan_list *d) {
@@ -255,9 +281,10 @@ static void add_dane_steps(const sd_plan *plan, sd_plan_list *steps, int with_tl
     for (size_t i = 0; i < pub->tlsa_count; i++) cap += strlen(pub->tlsa[i].name) + strlen(pub->tlsa[i].value) + 80;
     char *records = calloc(1, cap), *end = records;
     for (size_t i = 0; records && i < pub->tlsa_count; i++)
-      end += sprintf(end, "\n  %s. IN TLSA %s%s%.64s", pub->tlsa[i].name, pub->tlsa[i].value,
+      end += sprintf(end, "\n  %s. IN TLSA %s%s%.64s%s", pub->tlsa[i].name, pub->tlsa[i].value,
                      pub->tlsa[i].published_by ? "   ; published by " : "",
-                     pub->tlsa[i].published_by ? pub->tlsa[i].published_by : "");
+                     pub->tlsa[i].published_by ? pub->tlsa[i].published_by : "",
+                     pub->tlsa[i].published ? "   ; in DNS already" : "");
     sd_plan_list_add(steps, "Publish a TLSA record for each key each MX serves (DANE-EE, public key, SHA-256: it "
                      "pins the key, not the certificate, so a renewal that keeps the key needs no change):%s",
                      records ? records : "");

@@ -31,15 +31,16 @@ static char *policy_body(const sd_plan_publish *pub, const char *mode, long max_
   return body;
 }
 
-static int add_tlsa(sd_plan_publish *pub, const sd_plan_mx *mx, const char *key) {
+static int add_tlsa(sd_plan_publish *pub, const sd_plan_mx *mx, size_t key) {
   sd_plan_record *t = realloc(pub->tlsa, (pub->tlsa_count + 1) * sizeof(*t));
   if (!t) return -1;
   pub->tlsa = t;
   /* A CNAME MX: the TLSA base domain is where the CNAME leads (RFC 7672
    * section 2.2.3), in the zone of whoever runs that name. */
   t[pub->tlsa_count] = (sd_plan_record){.name = sd_asprintf("_25._tcp.%s", mx->cname ? mx->cname : mx->host),
-                                        .type = "TLSA", .value = sd_strdup(key), .host = mx->host,
-                                        .published_by = mx->third_party ? mx->operator_domain : NULL};
+                                        .type = "TLSA", .value = sd_strdup(mx->keys[key]), .host = mx->host,
+                                        .published_by = mx->third_party ? mx->operator_domain : NULL,
+                                        .published = mx->key_published[key]};
   pub->tlsa_count++;
   return 0;
 }
@@ -59,7 +60,7 @@ int sd_plan_publish_build(const sd_plan_prereq *p, time_t now, sd_plan_publish *
   memset(pub, 0, sizeof(*pub));
   for (size_t i = 0; i < p->mx_count; i++)
     for (size_t k = 0; k < p->mx[i].key_count; k++)
-      if (add_tlsa(pub, &p->mx[i], p->mx[i].keys[k]) != 0) return -1;
+      if (add_tlsa(pub, &p->mx[i], k) != 0) return -1;
   char *sts_name = sd_asprintf("_mta-sts.%s", p->domain);
   pub->sts_testing = (sd_plan_record){.name = sts_name, .type = "TXT", .value = sts_txt(now)};
   pub->sts_enforce = (sd_plan_record){.name = sd_strdup(sts_name), .type = "TXT",

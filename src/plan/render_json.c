@@ -89,7 +89,10 @@ static cJSON *record_json(const sd_plan_record *r) {
   add_string_or_null(o, "type", r->type);
   add_string_or_null(o, "value", r->value);
   if (r->host) add_string_or_null(o, "mx", r->host);
-  if (!strcmp(r->type, "TLSA")) add_string_or_null(o, "published_by", r->published_by);
+  if (!strcmp(r->type, "TLSA")) {
+    add_string_or_null(o, "published_by", r->published_by);
+    cJSON_AddBoolToObject(o, "published", r->published);
+  }
   return o;
 }
 

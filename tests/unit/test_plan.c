@@ -330,6 +330,57 @@ static void remote_bytes_become_valid_utf8_in_json(void **state) {
   done(&p);
 }
 
+static void a_testing_policy_listing_every_mx_is_kept(void **state) {
+  fx_mx mx = {"mx1.example.org", NULL, SD_DNSSEC_SECURE, SD_PROBE_OK, 1, 1, 1};
+  sd_domain_result *r = result("example.org", SD_DNSSEC_SECURE, &mx, 1);
+  r->sts_record.status = SD_STS_RECORD_VALID;
+  strcpy(r->sts_record.id, "abc123");
+  r->policy.valid = 1;
+  r->policy.mode = SD_STS_MODE_TESTING;
+  r->mx[0].sts_match = 1;
+  planned p;
+  make(&p, r, SD_LOOKUP_OK);
+  const sd_plan_list *steps = &p.plan.protocols[SD_PLAN_MTASTS].steps;
+  int keep = index_of(steps, "Keep today's testing policy (id abc123)"), enforce = index_of(steps, "mode: enforce");
+  assert_true(keep >= 0 && enforce > keep);
+  assert_int_equal(index_of(steps, "mode: testing"), -1);
+  done(&p);
+  /* A policy that misses the MX is replaced, from the start. */
+  r = result("example.org", SD_DNSSEC_SECURE, &mx, 1);
+  r->sts_record.status = SD_STS_RECORD_VALID;
+  r->policy.valid = 1;
+  r->policy.mode = SD_STS_MODE_TESTING;
+  r->mx[0].sts_match = 0;
+  make(&p, r, SD_LOOKUP_OK);
+  steps = &p.plan.protocols[SD_PLAN_MTASTS].steps;
+  assert_int_equal(index_of(steps, "Keep today's"), -1);
+  assert_true(index_of(steps, "mode: testing") >= 0);
+  assert_true(index_of(steps, "replaces today's record") >= 0);
+  done(&p);
+}
+
+static void a_record_in_dns_already_is_marked(void **state) {
+  fx_mx mx = {"mx1.example.org", NULL, SD_DNSSEC_SECURE, SD_PROBE_OK, 1, 2, 0};
+  sd_domain_result *r = result("example.org", SD_DNSSEC_SECURE, &mx, 1);
+  size_t len;
+  unsigned char *der = fx_der(g_cert[1], &len);
+  char *rec = sd_tlsa_record_for_cert(der, len, 3, 1, 1);
+  r->mx[0].tlsa = calloc(1, sizeof(sd_tlsa));
+  r->mx[0].tlsa_status = calloc(1, sizeof(sd_tlsa_usability));
+  assert_int_equal(sd_tlsa_parse_text(rec, &r->mx[0].tlsa[0]), 0);
+  r->mx[0].tlsa_count = 1;
+  planned p;
+  make(&p, r, SD_LOOKUP_NXDOMAIN);
+  assert_int_equal(p.plan.publish.tlsa_count, 2);
+  assert_false(p.plan.publish.tlsa[0].published);
+  assert_true(p.plan.publish.tlsa[1].published);
+  assert_string_equal(p.plan.publish.tlsa[1].value, rec);
+  assert_true(index_of(&p.plan.protocols[SD_PLAN_DANE].steps, "in DNS already") >= 0);
+  OPENSSL_free(der);
+  free(rec);
+  done(&p);
+}
+
 static int setup(void **state) {
   for (int i = 0; i < 2; i++) {
     EVP_PKEY *key = fx_key();
@@ -362,6 +413,8 @@ int main(void) {
       cmocka_unit_test(null_mx_gets_no_plan),
       cmocka_unit_test(json_and_text_name_every_protocol),
       cmocka_unit_test(remote_bytes_become_valid_utf8_in_json),
+      cmocka_unit_test(a_testing_policy_listing_every_mx_is_kept),
+      cmocka_unit_test(a_record_in_dns_already_is_marked),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
