@@ -50,6 +50,7 @@ typedef struct diff_run {
   diff_entry *entries;
   size_t count, cap;
   int failed;
+  long long file_lines, file_rows; /* of the file being read */
 } diff_run;
 
 static void snap_ext_free(void *p) { sd_snap_free(p); }
@@ -59,7 +60,9 @@ static sd_snap *parse_line(diff_run *d, const char *line, size_t len) {
   cJSON *j = cJSON_ParseWithLength(line, len);
   sd_snap *s = sd_snap_from_json(j);
   cJSON_Delete(j);
-  if (!s) d->malformed++;
+  d->file_lines++;
+  if (s) d->file_rows++;
+  else d->malformed++;
   return s;
 }
 
@@ -185,9 +188,11 @@ static int read_file(const char *path, sd_agg_line_fn cb, diff_run *d) {
     return -1;
   }
   long long lines = 0;
+  d->file_lines = d->file_rows = 0;
   int rc = sd_agg_read_lines(f, SD_AGG_MAX_LINE, cb, d, &lines, &d->malformed);
   if (f != stdin) fclose(f);
   if (rc != 0) fprintf(stderr, "stsdane diff: read error in %s\n", path);
+  if (rc == 0 && sd_cli_scan_input_verdict("diff", path, d->file_lines + lines, d->file_rows) < 0) rc = -1;
   return rc;
 }
 

@@ -114,6 +114,20 @@ FILE *sd_cli_fopen_input(const char *path, const char *mode) {
   return f;
 }
 
+int sd_cli_scan_input_verdict(const char *command, const char *path, long long lines, long long rows) {
+  const char *name = strcmp(path, "-") == 0 ? "standard input" : path;
+  if (rows > 0) return 0;
+  if (lines == 0) {
+    fprintf(stderr, "stsdane %s: %s holds no rows (it is empty): nothing from it is counted\n", command, name);
+    return 1;
+  }
+  fprintf(stderr,
+          "stsdane %s: %s is not stsdane scan output: none of its %lld line(s) is a result object (JSON with "
+          "\"domain\" and \"verdict\"); pass the JSON Lines written by 'stsdane scan' or 'stsdane check --json'\n",
+          command, name, lines);
+  return -1;
+}
+
 void sd_cli_option_error(const char *command, int opt, int argc, char **argv) {
   const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
   char shortopt[3] = {'-', (char)optopt, '\0'};

@@ -69,5 +69,12 @@ int sd_cli_use_color(const sd_cli_options *o);
 /* fopen for reading an input file, refusing directories (fopen succeeds on
  * them on Linux and the first read fails): NULL with errno = EISDIR. */
 FILE *sd_cli_fopen_input(const char *path, const char *mode);
+/*
+ * What report and diff make of one input after reading it: lines (not blank)
+ * and rows (lines that are result objects). 0: rows to use; 1: the file holds
+ * no rows (said on stderr; not an error); -1: lines but no row, so it is not
+ * scan output (said on stderr; the caller exits 3).
+ */
+int sd_cli_scan_input_verdict(const char *command, const char *path, long long lines, long long rows);
 
 #endif

@@ -140,6 +140,11 @@ static int aggregate_files(report_input *in, int n, sd_agg *total, sd_provenance
     sd_agg_init(&part, total->provider_threshold);
     int rc = sd_agg_add_stream(&part, in[i].f);
     if (rc != 0) fprintf(stderr, "stsdane report: read error in %s; its results are incomplete\n", in[i].name);
+    long long lines = part.c[SD_AGG_LINES], rows = lines - part.c[SD_AGG_MALFORMED];
+    if (sd_cli_scan_input_verdict("report", in[i].name, lines, rows) < 0) {
+      sd_agg_free(&part);
+      return -1;
+    }
     rewind(in[i].f);
     sd_provenance_add(prov, in[i].name, &part, in[i].f);
     rewind(in[i].f);
@@ -246,7 +251,13 @@ static int report_single(char **paths, int n, const report_options *o) {
     sd_agg_free(&total);
     return SD_EXIT_USAGE;
   }
-  aggregate_files(in, n, &total, &prov);
+  if (aggregate_files(in, n, &total, &prov) != 0) { /* not scan output: said on stderr */
+    close_inputs(in, n);
+    free(in);
+    sd_provenance_free(&prov);
+    sd_agg_free(&total);
+    return SD_EXIT_USAGE;
+  }
   warn_malformed(total.c[SD_AGG_MALFORMED], total.c[SD_AGG_LINES]);
   int rc = 0;
   sd_drill drill = {0};
@@ -324,6 +335,11 @@ static int report_over_time(char **paths, int n, const report_options *o) {
     if (sd_history_add(&h, f, files[i].first ? files[i].first : files[i].path) != 0)
       fprintf(stderr, "stsdane report: reading %s failed; its snapshot is incomplete\n", files[i].path);
     close_input(f);
+    const long long *c = h.snapshots[h.count - 1].c;
+    if (sd_cli_scan_input_verdict("report", files[i].path, c[SD_AGG_LINES], c[SD_AGG_LINES] - c[SD_AGG_MALFORMED]) < 0) {
+      rc = SD_EXIT_USAGE;
+      break;
+    }
     warn_malformed(h.snapshots[h.count - 1].c[SD_AGG_MALFORMED], h.snapshots[h.count - 1].c[SD_AGG_LINES]);
   }
   if (rc == SD_EXIT_OK) {

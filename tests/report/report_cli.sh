@@ -118,4 +118,21 @@ for k in ("rollover_kept_dane", "rollover_broke_dane", "mx_changed_policy_stale"
     assert c[k] == 1, (k, c)
 assert c["id_changed_same_policy"] == 0
 PY
+# --- inputs that are not scan output, and inputs without rows ---------------------
+printf 'rank,domain\n1,example.test\n' >"$work/list.csv"
+: >"$work/empty.jsonl"
+"$stsdane" report "$work/list.csv" >/dev/null 2>"$work/err" && fail "report accepted a CSV list"
+[ $? -eq 3 ] || fail "report on a CSV: exit status is not 3"
+grep -q "is not stsdane scan output" "$work/err" || fail "report on a CSV: $(cat "$work/err")"
+"$stsdane" report --json "$work/report.json" >/dev/null 2>"$work/err" && fail "report accepted a report"
+grep -q "is not stsdane scan output" "$work/err" || fail "report on its own JSON: $(cat "$work/err")"
+"$stsdane" report --over-time "$fx/snapshot-1.jsonl" "$work/list.csv" >/dev/null 2>"$work/err" && fail "over-time accepted a CSV"
+grep -q "is not stsdane scan output" "$work/err" || fail "over-time on a CSV: $(cat "$work/err")"
+set +e
+"$stsdane" diff "$fx/snapshot-1.jsonl" "$work/list.csv" >/dev/null 2>"$work/err"
+rc=$?
+set -e
+[ $rc -eq 3 ] && grep -q "is not stsdane scan output" "$work/err" || fail "diff on a CSV: exit $rc: $(cat "$work/err")"
+"$stsdane" report --json "$work/empty.jsonl" "$fx/snapshot-1.jsonl" >/dev/null 2>"$work/err" || fail "report with an empty file failed"
+grep -q "empty.jsonl holds no rows" "$work/err" || fail "report did not say the empty input holds no rows: $(cat "$work/err")"
 echo "ok: report and diff end to end"
