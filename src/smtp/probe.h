@@ -15,7 +15,7 @@
 struct event_base;
 
 typedef struct sd_probe_options {
-  const char *ehlo_name;     /* default "stsdane.invalid" */
+  const char *ehlo_name;     /* default: the machine's FQDN (smtp/ehlo_name.h) */
   int connect_timeout_ms;    /* default 10000 */
   int command_timeout_ms;    /* per reply; default 30000 */
   int tls_timeout_ms;        /* handshake; default 30000 */

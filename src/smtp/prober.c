@@ -16,10 +16,10 @@
 #include <time.h>
 
 #include "smtp/conn.h"
+#include "smtp/ehlo_name.h"
 #include "smtp/probe.h"
 #include "util/str.h"
 
-#define DEFAULT_EHLO_NAME "stsdane.invalid"
 #define MAX_BACKOFF_MS 30000
 #define DEFAULT_BACKOFF_MS 1000
 
@@ -266,7 +266,8 @@ sd_prober *sd_prober_new(struct event_base *base, const sd_probe_options *option
   p->base = base;
   if (options) p->opt = *options;
   apply_defaults(&p->opt);
-  const char *name = p->opt.ehlo_name ? p->opt.ehlo_name : DEFAULT_EHLO_NAME;
+  char fqdn[256];
+  const char *name = p->opt.ehlo_name ? p->opt.ehlo_name : sd_ehlo_default_name(fqdn, sizeof(fqdn));
   if (!ehlo_name_ok(name)) {
     free(p);
     return NULL;

@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "smtp/ehlo_name.h"
 #include "smtp/probe.h"
 
 /* ---- scripted servers -------------------------------------------------- */
@@ -807,6 +808,20 @@ static void test_bad_arguments(void **state) {
   event_base_free(base);
 }
 
+/* The default EHLO name is the machine's name when that is fully qualified,
+ * else its canonical name or the fallback: always a name with a dot. */
+static void test_ehlo_default_name(void **state) {
+  (void)state;
+  char name[256], host[256] = "";
+  sd_ehlo_default_name(name, sizeof(name));
+  assert_non_null(strchr(name, '.'));
+  assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+  if (strchr(host, '.')) assert_string_equal(name, host);
+  char tiny[4];
+  sd_ehlo_default_name(tiny, sizeof(tiny)); /* truncated, terminated */
+  assert_true(strlen(tiny) < sizeof(tiny));
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN); /* the scripted servers write to closed sockets */
   make_server_ctx();
@@ -816,6 +831,7 @@ int main(void) {
       cmocka_unit_test(test_ipv6_literal),
       cmocka_unit_test(test_no_starttls),
       cmocka_unit_test(test_ehlo_rejected_helo_fallback),
+      cmocka_unit_test(test_ehlo_default_name),
       cmocka_unit_test(test_starttls_rejected),
       cmocka_unit_test(test_banner_554),
       cmocka_unit_test(test_banner_421_retried),
