@@ -121,7 +121,7 @@ def summary(row):
     return " ".join("%s=%s" % (k, v[0]) for k, v in sorted(f.items())) + " dane=%s" % dane
 
 
-def check(stsdane, domain, resolver, mode):
+def check(stsdane, domain, resolver, mode, extra=()):
     """(row, error) of one `check --json` with the hostile resolver (resolver
     = HOSTILE_ADDRESS) or without it; row["_answers"] is stsdane's answer
     log (STSDANE_DNS_ANSWER_LOG: name, TYPE, lookup, dnssec per answer used),
@@ -132,7 +132,7 @@ def check(stsdane, domain, resolver, mode):
         if mode == "recursive" and resolver == HOSTILE_ADDRESS:
             env["STSDANE_ROOT_HINTS"] = hostile_root_hints(tmp)
         cmd = [stsdane, "check", "--json", "--no-smtp", "--no-https", "--dns-timeout", "2",
-               "--resolver", resolver] + MODES[mode]["args"] + [domain]
+               "--resolver", resolver] + MODES[mode]["args"] + list(extra) + [domain]
         try:
             p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=CHECK_BOUND)
         except subprocess.TimeoutExpired:
@@ -322,6 +322,11 @@ def main():
                          "(binaries before 2ccedae)" % (", ".join(MODES), ",".join(DEFAULT_MODES)))
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--check-doc", metavar="FILE", help="fail unless FILE holds the current attack table")
+    ap.add_argument("--weaken", metavar="SETTING", action="append", default=[],
+                    help="libunbound setting for the attack runs only (not the controls), e.g. "
+                         "'val-sig-skew-max: 31536000': shows the suite fails when a check is off")
+    ap.add_argument("--expect-accepted", metavar="NAMES",
+                    help="succeed only if exactly these attacks (comma-separated) are accepted")
     ap.add_argument("--serve", metavar="ATTACK",
                     help="only serve ATTACK on %s and run the command after -- against it" % HOSTILE_ADDRESS)
     argv = sys.argv[1:]
@@ -346,6 +351,7 @@ def main():
         print("FAIL no stsdane binary at %s" % stsdane)
         print("forgery: %d attacks, 0 accepted as secure (not run)" % len(chosen))
         return 1
+    weaken = [a for w in args.weaken for a in ("--unbound-option", w)]
     modes = tuple(args.mode.split(","))
     if not set(modes) <= set(MODES):
         sys.exit("unknown mode in %s; known: %s" % (args.mode, ", ".join(MODES)))
@@ -377,7 +383,7 @@ def main():
             attack.fired, attack.forged = 0, set()
             server.set_attack(attack)
             t0 = time.monotonic()
-            row, err = check(stsdane, attack.domain.rstrip("."), HOSTILE_ADDRESS, mode)
+            row, err = check(stsdane, attack.domain.rstrip("."), HOSTILE_ADDRESS, mode, weaken)
             took = time.monotonic() - t0
             if not attack.fired:   # stsdane never asked what the attack forges: proves nothing
                 err = "the attack never fired (stsdane asked: %s)" % sorted(set(q[1:] for q in server.seen))
@@ -407,6 +413,9 @@ def main():
     for f in failures:
         print("failed: " + f)
     print("forgery: %d attacks, %d accepted as secure" % (len(chosen), len(accepted_attacks)))
+    if args.expect_accepted is not None:   # the suite's own test: it must fail where expected
+        expected = set(filter(None, args.expect_accepted.split(",")))
+        return 0 if set(accepted_attacks) == expected and not failures else 1
     return 1 if accepted_attacks or failures else 0
 
 
