@@ -182,6 +182,13 @@ done <<'EOF_CASES'
 3|lint policy "$work/unreadable"
 3|lint tlsa
 3|lint tlsa '3 1 1 zz'
+3|plan --no-such-option both-good.test
+3|plan
+3|plan both-good.test sts-absent.test
+3|plan 'bad domain!'
+3|plan user@example.org
+3|plan --smtp-timeout abc both-good.test
+3|plan --ca-file "$work/unreadable" both-good.test
 3|no-such-command
 EOF_CASES
 

@@ -59,6 +59,26 @@ else
   fail "check --json: ${why:-the raw banner/policy is missing from the JSON}"
 fi
 
+# 2b. plan, text (no colour, then colour forced) and JSON: the same remote
+#     strings (banner, policy host answers) reach its prerequisites.
+for color in never always; do
+  "$stsdane" plan --color "$color" "${opts[@]}" "$d" >"$work/plan-$color.txt" 2>"$work/plan.err"
+  rc=$?
+  if [ "$rc" -gt 4 ] || ! grep -q "Plan for $d" "$work/plan-$color.txt"; then
+    fail "plan --color $color: exit $rc, no plan"
+  elif ! why="$(no_control "$work/plan-$color.txt" ${color/never/} 2>&1)"; then
+    fail "plan --color $color: $why"
+  else
+    ok "plan --color $color: no raw control byte (exit $rc)"
+  fi
+done
+"$stsdane" plan --json "${opts[@]}" "$d" >"$work/plan.json" 2>/dev/null
+if why="$(no_control "$work/plan.json" 2>&1)" && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/plan.json" 2>/dev/null; then
+  ok "plan --json: valid JSON, no raw control byte"
+else
+  fail "plan --json: ${why:-not valid JSON}"
+fi
+
 # 3. report over a scan of the hostile domain plus rows whose domain, TLD and
 #    version are hostile strings (the report reads untrusted JSON lines too).
 printf '%s\n' "$d" hostile-smtp-554.test >"$work/list.txt"
