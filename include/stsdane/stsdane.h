@@ -18,6 +18,14 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility: only what is marked here is
+ * exported (tests/abi/exported-symbols.txt lists it, and a test compares). */
+#if defined(__GNUC__)
+#define STSDANE_API __attribute__((visibility("default")))
+#else
+#define STSDANE_API
+#endif
+
 /* Exit statuses of `stsdane check`, also returned per domain by the library. */
 enum {
   STSDANE_OK = 0,         /* protected, or no problems */
@@ -47,16 +55,16 @@ typedef struct stsdane_options {
 typedef struct stsdane stsdane;
 
 /* A handle with its own event loop. NULL on failure, with the reason in err. */
-stsdane *stsdane_new(const stsdane_options *options, char *err, size_t err_len);
+STSDANE_API stsdane *stsdane_new(const stsdane_options *options, char *err, size_t err_len);
 
 /* Evaluates one domain and returns its JSON object as one line (free with
  * stsdane_free_string); *status receives the STSDANE_* status when non-NULL.
  * NULL only when out of memory. */
-char *stsdane_check(stsdane *handle, const char *domain, int *status);
+STSDANE_API char *stsdane_check(stsdane *handle, const char *domain, int *status);
 
-void stsdane_free_string(char *s);
-void stsdane_free(stsdane *handle);
-const char *stsdane_version(void);
+STSDANE_API void stsdane_free_string(char *s);
+STSDANE_API void stsdane_free(stsdane *handle);
+STSDANE_API const char *stsdane_version(void);
 
 #ifdef __cplusplus
 }
