@@ -6,6 +6,10 @@
  * caller's) and returns one JSON object per domain, in the format documented
  * in docs/json.md (the contract of the project's verdict model).
  *
+ * Configuration is per handle, from stsdane_options only: the library reads
+ * no environment variable and keeps no global state, so several handles
+ * with different resolvers can live in one process.
+ *
  * Threads: the library starts none; everything, libunbound's DNS
  * resolution and DNSSEC validation included, runs on the loop's thread.
  */
@@ -53,13 +57,33 @@ typedef struct stsdane_options {
 } stsdane_options;
 
 typedef struct stsdane stsdane;
+struct event_base;
 
 /* A handle with its own event loop. NULL on failure, with the reason in err. */
 STSDANE_API stsdane *stsdane_new(const stsdane_options *options, char *err, size_t err_len);
 
+/* A handle on the caller's libevent loop: evaluations started with
+ * stsdane_check_start progress while the caller dispatches base, alongside
+ * the caller's own events. base must outlive the handle; stsdane_free
+ * leaves it alone. NULL on failure, with the reason in err. */
+STSDANE_API stsdane *stsdane_new_with_base(struct event_base *base, const stsdane_options *options, char *err,
+                                           size_t err_len);
+
+/* The result of one evaluation: the domain as given, its JSON object as one
+ * line (both valid during the call only: copy what you keep) and its
+ * STSDANE_* status; json is NULL only when out of memory. Called from the
+ * loop, never from inside stsdane_check_start. */
+typedef void (*stsdane_result_cb)(const char *domain, const char *json, int status, void *arg);
+
+/* Starts evaluating domain; cb is called exactly once. Many evaluations may
+ * run at once on one handle: they share its DNS cache and SMTP probes.
+ * 0 when started, -1 when out of memory. */
+STSDANE_API int stsdane_check_start(stsdane *handle, const char *domain, stsdane_result_cb cb, void *arg);
+
 /* Evaluates one domain and returns its JSON object as one line (free with
  * stsdane_free_string); *status receives the STSDANE_* status when non-NULL.
- * NULL only when out of memory. */
+ * Runs the handle's loop (the caller's, for stsdane_new_with_base) until
+ * the result is in. NULL only when out of memory. */
 STSDANE_API char *stsdane_check(stsdane *handle, const char *domain, int *status);
 
 STSDANE_API void stsdane_free_string(char *s);

@@ -1,7 +1,9 @@
 /* The public API of libstsdane (include/stsdane/stsdane.h). */
 #include "stsdane/stsdane.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/event.h>
 
@@ -12,39 +14,107 @@
 
 struct stsdane {
   struct event_base *base;
+  int owns_base;
   sd_engine *engine;
   int include_pem;
 };
 
-stsdane *stsdane_new(const stsdane_options *o, char *err, size_t err_len) {
+static void engine_options(const stsdane_options *o, sd_engine_options *eo) {
+  memset(eo, 0, sizeof(*eo));
+  eo->dns.resolver = o->resolver;
+  eo->dns.trust_anchor_file = o->trust_anchor_file;
+  eo->dns.recursive = o->recursive;
+  eo->dns.root_hints_file = o->root_hints_file;
+  eo->dns.unbound_options = o->unbound_options;
+  eo->dns.unbound_option_count = o->unbound_option_count;
+  eo->dns.timeout_ms = o->dns_timeout_ms;
+  eo->ca_file = o->ca_file;
+  eo->no_smtp = o->no_smtp;
+  eo->no_https = o->no_https;
+  eo->probe.ehlo_name = o->ehlo_name;
+  eo->probe.command_timeout_ms = eo->probe.tls_timeout_ms = o->smtp_timeout_ms;
+  eo->fetch.timeout_ms = o->https_timeout_ms;
+}
+
+static stsdane *handle_new(struct event_base *base, int owns_base, const stsdane_options *o, char *err,
+                           size_t err_len) {
   stsdane *h = calloc(1, sizeof(*h));
-  if (!h || !(h->base = event_base_new())) {
-    free(h);
+  if (!h) {
+    snprintf(err, err_len, "out of memory");
     return NULL;
   }
-  sd_engine_options eo = {0};
-  eo.dns.resolver = o->resolver;
-  eo.dns.trust_anchor_file = o->trust_anchor_file;
-  eo.dns.recursive = o->recursive;
-  eo.dns.root_hints_file = o->root_hints_file;
-  eo.dns.unbound_options = o->unbound_options;
-  eo.dns.unbound_option_count = o->unbound_option_count;
-  eo.dns.timeout_ms = o->dns_timeout_ms;
-  eo.ca_file = o->ca_file;
-  eo.no_smtp = o->no_smtp;
-  eo.no_https = o->no_https;
-  eo.probe.ehlo_name = o->ehlo_name;
-  eo.probe.command_timeout_ms = eo.probe.tls_timeout_ms = o->smtp_timeout_ms;
-  eo.fetch.timeout_ms = o->https_timeout_ms;
+  sd_engine_options eo;
+  engine_options(o, &eo);
+  h->base = base;
+  h->owns_base = owns_base;
   h->include_pem = o->include_pem;
-  h->engine = sd_engine_new(h->base, &eo, err, err_len);
+  h->engine = sd_engine_new(base, &eo, err, err_len);
   if (!h->engine) {
-    event_base_free(h->base);
     free(h);
     return NULL;
   }
   return h;
 }
+
+stsdane *stsdane_new(const stsdane_options *o, char *err, size_t err_len) {
+  struct event_base *base = event_base_new();
+  if (!base) {
+    snprintf(err, err_len, "cannot create a libevent loop");
+    return NULL;
+  }
+  stsdane *h = handle_new(base, 1, o, err, err_len);
+  if (!h) event_base_free(base);
+  return h;
+}
+
+stsdane *stsdane_new_with_base(struct event_base *base, const stsdane_options *o, char *err, size_t err_len) {
+  if (!base) {
+    snprintf(err, err_len, "no event_base given");
+    return NULL;
+  }
+  return handle_new(base, 0, o, err, err_len);
+}
+
+static char *result_json(const stsdane *h, const sd_domain_result *r, int *status) {
+  sd_json_options jo = {.include_pem = h->include_pem};
+  if (status) *status = r->invalid_domain ? STSDANE_AT_RISK : sd_exit_status_for(r);
+  return sd_result_to_json_line(r, &jo);
+}
+
+/* ---- asynchronous ----------------------------------------------------------- */
+
+typedef struct async_check {
+  stsdane *handle;
+  stsdane_result_cb cb;
+  void *arg;
+  char *domain; /* as the caller gave it */
+} async_check;
+
+static void on_async_done(sd_domain_result *r, void *arg) {
+  async_check *c = arg;
+  int status = STSDANE_INCOMPLETE;
+  char *json = result_json(c->handle, r, &status);
+  c->cb(c->domain, json, status, c->arg);
+  free(json);
+  sd_domain_result_free(r);
+  free(r);
+  free(c->domain);
+  free(c);
+}
+
+int stsdane_check_start(stsdane *h, const char *domain, stsdane_result_cb cb, void *arg) {
+  async_check *c = calloc(1, sizeof(*c));
+  if (!c) return -1;
+  *c = (async_check){.handle = h, .cb = cb, .arg = arg, .domain = strdup(domain)};
+  if (!c->domain || sd_evaluate(h->engine, domain, on_async_done, c) != 0) {
+    free(c->domain);
+    free(c);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- synchronous ------------------------------------------------------------ */
 
 typedef struct sync_check {
   struct event_base *base;
@@ -63,9 +133,7 @@ char *stsdane_check(stsdane *h, const char *domain, int *status) {
   while (!s.result && event_base_dispatch(h->base) == 0) {
   }
   if (!s.result) return NULL;
-  sd_json_options jo = {.include_pem = h->include_pem};
-  char *json = sd_result_to_json_line(s.result, &jo);
-  if (status) *status = s.result->invalid_domain ? STSDANE_AT_RISK : sd_exit_status_for(s.result);
+  char *json = result_json(h, s.result, status);
   sd_domain_result_free(s.result);
   free(s.result);
   return json;
@@ -76,7 +144,7 @@ void stsdane_free_string(char *s) { free(s); }
 void stsdane_free(stsdane *h) {
   if (!h) return;
   sd_engine_free(h->engine);
-  event_base_free(h->base);
+  if (h->owns_base) event_base_free(h->base);
   free(h);
 }
 
