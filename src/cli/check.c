@@ -60,7 +60,9 @@ static int print_results(const check_run *run, const sd_cli_options *o) {
     } else {
       sd_render_text(stdout, r, color);
     }
-    status = sd_exit_status_combine(status, r->invalid_domain ? SD_EXIT_AT_RISK : sd_exit_status_for(r));
+    /* A name that is not a domain is the caller's mistake, not the
+     * domain's: a usage error (the row still says why). */
+    status = sd_exit_status_combine(status, r->invalid_domain ? SD_EXIT_USAGE : sd_exit_status_for(r));
   }
   return status;
 }

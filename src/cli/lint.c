@@ -4,6 +4,7 @@
  * hosts it must cover), a TLSRPT record, a TLSA record against a certificate.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include <openssl/x509.h>
 
 #include "cli/commands.h"
+#include "compare/dane_mismatch.h"
+#include "core/result_json.h"
 #include "cli/options.h"
 #include "core/findings.h"
 #include "dane/tlsa.h"
@@ -25,17 +28,45 @@
 #include "util/str.h"
 
 static const char lint_usage[] =
-    "usage: stsdane lint record 'v=STSv1; id=20240101'\n"
-    "       stsdane lint policy FILE|- [--mx HOST]... [--domain DOMAIN]\n"
-    "       stsdane lint tlsrpt 'v=TLSRPTv1; rua=mailto:tlsrpt@example.org'\n"
-    "       stsdane lint tlsa --cert PEMFILE [--name HOST] 'USAGE SELECTOR MTYPE DATA'\n"
+    "usage: stsdane lint [--json] record 'v=STSv1; id=20240101'\n"
+    "       stsdane lint [--json] policy FILE|- [--mx HOST]... [--domain DOMAIN]\n"
+    "       stsdane lint [--json] tlsrpt 'v=TLSRPTv1; rua=mailto:tlsrpt@example.org'\n"
+    "       stsdane lint [--json] tlsa [--cert PEMFILE] [--name HOST] 'USAGE SELECTOR MTYPE DATA'...\n"
     "\n"
     "Offline checks before publishing; same findings and exit statuses as check\n"
-    "(0 fine, 1 warnings, 2 errors, 3 usage).\n";
+    "(0 fine, 1 warnings, 2 errors, 3 usage).\n"
+    "\n"
+    "  --json    one JSON object: kind, input, findings (as in check --json),\n"
+    "            notes, exit\n"
+    "  tlsa      takes the whole RRset: several records as arguments, or one\n"
+    "            argument with one record per line (e.g. from dig +short);\n"
+    "            with --cert, the chain in PEMFILE (leaf first) must be\n"
+    "            authenticated by the usable records, as a DANE sender would\n";
 
 static int usage_error(const char *msg) {
   fprintf(stderr, "stsdane lint: %s; see 'stsdane lint --help'\n", msg);
   return SD_EXIT_USAGE;
+}
+
+/* What one lint run found: printed as text, or as one JSON object. */
+typedef struct lint_out {
+  int json;
+  const char *kind;  /* record, policy, tlsrpt, tlsa */
+  const char *input; /* the text or file name as given */
+  sd_findings findings;
+  char *notes[16]; /* plain lines such as "matches the certificate at depth 0" */
+  size_t note_count;
+} lint_out;
+
+static lint_out g_out;
+
+__attribute__((format(printf, 1, 2))) static void note(const char *fmt, ...) {
+  if (g_out.note_count >= sizeof(g_out.notes) / sizeof(g_out.notes[0])) return;
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = NULL;
+  if (vasprintf(&text, fmt, ap) >= 0) g_out.notes[g_out.note_count++] = text;
+  va_end(ap);
 }
 
 static void print_line(const char *label, const char *text) {
@@ -44,8 +75,14 @@ static void print_line(const char *label, const char *text) {
   free(e);
 }
 
-/* Prints the findings and returns the exit status they call for. */
-static int report(const sd_findings *f, const char *ok_message) {
+static int exit_for(const sd_findings *f) {
+  sd_severity worst = sd_findings_worst(f);
+  if (f->count == 0 || worst == SD_SEV_INFO) return SD_EXIT_OK;
+  return worst == SD_SEV_WARNING ? SD_EXIT_WARNINGS : SD_EXIT_AT_RISK;
+}
+
+static void print_text(const sd_findings *f, const char *ok_message) {
+  for (size_t i = 0; i < g_out.note_count; i++) print_line("", g_out.notes[i]);
   for (size_t i = 0; i < f->count; i++) {
     const sd_code_info *info = sd_code_lookup(f->items[i].code);
     printf("%-7s %s%s%s%s: ", sd_severity_name(info->severity), info->name, info->tlsrpt ? " [" : "",
@@ -53,14 +90,44 @@ static int report(const sd_findings *f, const char *ok_message) {
     print_line("", f->items[i].detail && *f->items[i].detail ? f->items[i].detail : info->summary);
     if (f->items[i].remedy) print_line("        fix: ", f->items[i].remedy);
   }
-  sd_severity worst = sd_findings_worst(f);
-  if (f->count == 0) printf("ok: %s\n", ok_message);
-  if (f->count == 0 || worst == SD_SEV_INFO) return SD_EXIT_OK;
-  return worst == SD_SEV_WARNING ? SD_EXIT_WARNINGS : SD_EXIT_AT_RISK;
+  if (f->count == 0) print_line("ok: ", ok_message);
+}
+
+static void print_json(const sd_findings *f, int status) {
+  sd_jw w;
+  sd_jw_init(&w, 1024);
+  sd_jw_object_begin(&w);
+  sd_jw_key(&w, "kind");
+  sd_jw_string(&w, g_out.kind);
+  sd_jw_key(&w, "input");
+  sd_jw_utf8(&w, g_out.input ? g_out.input : "", g_out.input ? strlen(g_out.input) : 0);
+  sd_jw_key(&w, "findings");
+  sd_findings_json(&w, f);
+  sd_jw_key(&w, "notes");
+  sd_jw_array_begin(&w);
+  for (size_t i = 0; i < g_out.note_count; i++) sd_jw_utf8(&w, g_out.notes[i], strlen(g_out.notes[i]));
+  sd_jw_array_end(&w);
+  sd_jw_key(&w, "exit");
+  sd_jw_number(&w, status);
+  sd_jw_object_end(&w);
+  char *line = sd_jw_finish(&w);
+  if (line) printf("%s\n", line);
+  free(line);
+}
+
+/* Prints the findings and returns the exit status they call for. */
+static int report(const sd_findings *f, const char *ok_message) {
+  int status = exit_for(f);
+  if (g_out.json) print_json(f, status);
+  else print_text(f, ok_message);
+  for (size_t i = 0; i < g_out.note_count; i++) free(g_out.notes[i]);
+  g_out.note_count = 0;
+  return status;
 }
 
 static int lint_record(int argc, char **argv) {
   if (argc != 2) return usage_error("lint record takes the record text as one argument");
+  g_out.input = argv[1];
   sd_findings f = {0};
   sd_sts_record rec = {0};
   const char *txt = argv[1];
@@ -78,6 +145,7 @@ static int lint_record(int argc, char **argv) {
 
 static int lint_tlsrpt(int argc, char **argv) {
   if (argc != 2) return usage_error("lint tlsrpt takes the record text as one argument");
+  g_out.input = argv[1];
   sd_findings f = {0};
   sd_tlsrpt_record rec = {0};
   const char *txt = argv[1];
@@ -109,6 +177,7 @@ static void check_coverage(const sd_sts_policy *p, char **hosts, size_t n, const
   for (size_t i = 0; i < n; i++) {
     if (sd_sts_policy_covers(p, hosts[i])) continue;
     sd_sts_mismatch_info m = sd_sts_mismatch_classify(p, hosts[i], domain ? domain : "");
+    sd_sts_mismatch_among(&m, hosts[i], (const char *const *)hosts, n);
     sd_finding *fi = sd_findings_add(f, SD_C_STS_MX_MISMATCH, "policy", "MX %s matches no mx pattern (%s%s%s)", hosts[i],
                                      sd_sts_mismatch_name(m.kind), m.closest_pattern ? ", closest: " : "",
                                      m.closest_pattern ? m.closest_pattern : "");
@@ -132,6 +201,7 @@ static int lint_policy(int argc, char **argv) {
     else { free(hosts); return usage_error("lint policy takes one FILE (or -) and --mx HOST options"); }
   }
   if (!file) { free(hosts); return usage_error("lint policy needs a FILE, or - for standard input"); }
+  g_out.input = file;
   size_t len = 0;
   int too_large = 0;
   char *body = read_policy(file, &len, &too_large);
@@ -169,55 +239,123 @@ static int load_chain(const char *path, sd_chain *chain) {
   return chain->count ? 0 : -1;
 }
 
-static void check_tlsa_against_chain(const sd_tlsa *t, const sd_chain *chain, const char *name, sd_findings *f) {
+#define LINT_TLSA_MAX 64 /* records in one RRset */
+
+/* Per-record findings, as check gives them for an RRset (malformed,
+ * unusable parameters, weaker digest ignored). */
+static void record_findings(const sd_tlsa *rrs, const sd_tlsa_usability *status, size_t n, sd_findings *f) {
+  for (size_t i = 0; i < n; i++) {
+    char *text = sd_tlsa_format(&rrs[i]);
+    const char *t = text ? text : "?";
+    switch (status[i]) {
+    case SD_TLSA_USABLE: break;
+    case SD_TLSA_MALFORMED:
+      sd_finding_set_remedy(sd_findings_add(f, SD_C_DANE_TLSA_MALFORMED, "tlsa", "%.200s: the data does not fit "
+                                            "matching type %u", t, rrs[i].mtype),
+                            "a SHA2-256 digest is 32 bytes (64 hex digits), SHA2-512 64 bytes");
+      break;
+    case SD_TLSA_WEAKER_DIGEST:
+      sd_findings_add(f, SD_C_DANE_WEAKER_DIGEST_IGNORED, "tlsa", "%.200s is ignored: a stronger digest exists for "
+                      "the same usage and selector (RFC 7671 §9)", t);
+      break;
+    default:
+      sd_findings_add(f, SD_C_DANE_TLSA_UNUSABLE, "tlsa", "%.200s (%s): SMTP senders ignore this record "
+                      "(RFC 7672 §3.1.3)", t, sd_tlsa_usability_name(status[i]));
+      break;
+    }
+    free(text);
+  }
+}
+
+/* The RRset against the chain, as a DANE sender sees it: OpenSSL decides
+ * with the usable records; a failure is explained with all of them. A
+ * record that is malformed or unusable, checked against a certificate, is
+ * then an error (dane-tlsa-mismatch) whenever nothing else matches. */
+static void check_rrset_against_chain(const sd_tlsa *rrs, const sd_tlsa_usability *status, size_t n,
+                                      const sd_chain *chain, const char *name, sd_findings *f) {
+  sd_tlsa usable[LINT_TLSA_MAX];
+  size_t u = 0;
+  for (size_t i = 0; i < n; i++)
+    if (status[i] == SD_TLSA_USABLE) usable[u++] = rrs[i];
   sd_dane_result res = {0};
-  sd_dane_verify(chain, t, 1, name, NULL, 0, 0, &res);
-  if (res.valid) {
-    printf("matches the certificate at depth %d\n", res.match_depth);
+  if (u) sd_dane_verify(chain, usable, u, name, NULL, 0, 0, &res);
+  if (u && res.valid) {
+    note("%s matches the certificate at depth %d", res.matched ? res.matched : "a record", res.match_depth);
+  } else if (u && res.code != SD_C_DANE_TLSA_MISMATCH) {
+    sd_findings_add(f, res.code, "tlsa", "%s", res.detail ? res.detail : "DANE verification failed");
   } else {
-    sd_finding *fi = sd_findings_add(f, res.code, "tlsa", "%s", res.detail ? res.detail : "no match");
-    char *rec = sd_tlsa_record_for_cert(chain->certs[0].der, chain->certs[0].len, 3, 1, 1);
-    if (rec) sd_finding_set_remedy(fi, "publish _25._tcp.%s IN TLSA %s (the key this certificate carries)", name, rec);
-    free(rec);
+    sd_dane_mismatch_finding(f, "tlsa", name, name, NULL, chain, rrs, status, n, res.params_wrong);
   }
   sd_dane_result_free(&res);
 }
 
+/* Parses every record of every argument (one record per line) into rrs. */
+static int parse_rrset(char **texts, size_t count, sd_tlsa *rrs, size_t *n) {
+  *n = 0;
+  for (size_t i = 0; i < count; i++) {
+    char *copy = sd_strdup(texts[i]), *save = NULL;
+    for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+      size_t blank = strspn(line, " \t\r");
+      if (line[blank] == '\0') continue;
+      if (*n >= LINT_TLSA_MAX || sd_tlsa_parse_text(line, &rrs[*n]) != 0) {
+        free(copy);
+        return -1;
+      }
+      (*n)++;
+    }
+    free(copy);
+  }
+  return *n ? 0 : -1;
+}
+
 static int lint_tlsa(int argc, char **argv) {
-  const char *cert = NULL, *name = NULL, *text = NULL;
+  const char *cert = NULL, *name = NULL;
+  char **texts = calloc((size_t)argc, sizeof(char *));
+  size_t ntexts = 0;
+  if (!texts) return usage_error("out of memory");
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc) cert = argv[++i];
     else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) name = argv[++i];
-    else if (!text) text = argv[i];
-    else return usage_error("lint tlsa takes one record, e.g. '3 1 1 <hex>'");
+    else texts[ntexts++] = argv[i];
   }
-  if (!text) return usage_error("lint tlsa needs a record, e.g. '3 1 1 <hex>'");
-  sd_tlsa t = {0};
-  if (sd_tlsa_parse_text(text, &t) != 0) return usage_error("the record is not 'USAGE SELECTOR MTYPE HEXDATA'");
-  sd_findings f = {0};
-  sd_tlsa_usability u = sd_tlsa_check(&t);
-  if (u == SD_TLSA_MALFORMED)
-    sd_findings_add(&f, SD_C_DANE_TLSA_MALFORMED, "tlsa", "the data does not fit matching type %u", t.mtype);
-  else if (u != SD_TLSA_USABLE)
-    sd_findings_add(&f, SD_C_DANE_TLSA_UNUSABLE, "tlsa", "%s: SMTP senders ignore this record (RFC 7672 §3.1.3)",
-                    sd_tlsa_usability_name(u));
+  sd_tlsa rrs[LINT_TLSA_MAX];
+  sd_tlsa_usability status[LINT_TLSA_MAX];
+  size_t n = 0;
+  int parsed = ntexts ? parse_rrset(texts, ntexts, rrs, &n) : -1;
+  g_out.input = ntexts ? texts[0] : "";
+  free(texts);
+  if (parsed != 0) {
+    for (size_t i = 0; i < n; i++) sd_tlsa_free(&rrs[i]);
+    return usage_error(ntexts ? "each record must be 'USAGE SELECTOR MTYPE HEXDATA' (at most 64 records)"
+                              : "lint tlsa needs a record, e.g. '3 1 1 <hex>'");
+  }
   sd_chain chain = {0};
   if (cert && load_chain(cert, &chain) != 0) {
-    sd_tlsa_free(&t);
-    sd_findings_clear(&f);
+    for (size_t i = 0; i < n; i++) sd_tlsa_free(&rrs[i]);
     fprintf(stderr, "stsdane lint: %s holds no PEM certificate\n", cert);
     return SD_EXIT_USAGE;
   }
-  if (cert && u == SD_TLSA_USABLE) check_tlsa_against_chain(&t, &chain, name ? name : "mail.invalid", &f);
-  int status = report(&f, "a usable TLSA record for SMTP");
+  sd_findings f = {0};
+  sd_tlsa_select_usable(rrs, n, status);
+  record_findings(rrs, status, n, &f);
+  if (cert) check_rrset_against_chain(rrs, status, n, &chain, name ? name : "mail.invalid", &f);
+  int rc = report(&f, n == 1 ? "a usable TLSA record for SMTP" : "usable TLSA records for SMTP");
   sd_chain_free(&chain);
-  sd_tlsa_free(&t);
+  for (size_t i = 0; i < n; i++) sd_tlsa_free(&rrs[i]);
   sd_findings_clear(&f);
-  return status;
+  return rc;
 }
 
 int sd_cmd_lint(int argc, char **argv) {
+  /* --json may come anywhere; it is taken out before the kind's own args. */
+  int kept = 0;
+  for (int i = 0; i < argc; i++) {
+    if (i > 0 && strcmp(argv[i], "--json") == 0) g_out.json = 1;
+    else argv[kept++] = argv[i];
+  }
+  argc = kept;
   if (argc < 2) return usage_error("lint what? record, policy, tlsrpt or tlsa");
+  g_out.kind = argv[1];
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(lint_usage, stdout);
     return SD_EXIT_OK;

@@ -1,4 +1,5 @@
 /* stsdane: is mail to a domain protected by MTA-STS, by DANE, by both? */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,31 @@ static const char usage[] =
     "2 mail at risk (a profile fails or is partial, or an error finding),\n"
     "3 usage error, 4 measurement incomplete.\n";
 
+/* Output that did not reach standard output (a full disk, a closed pipe,
+ * >/dev/full) must not pass for success: the caller would act on a
+ * truncated report. scan reports its own output errors (exit 1, see
+ * docs/scan.md); every other command exits 3 here. */
+static int finish_output(const char *cmd, int status) {
+  errno = 0;
+  int failed = fflush(stdout) != 0;
+  int saved = errno;
+  if (!failed && !ferror(stdout)) return status;
+  if (strcmp(cmd, "scan") == 0 && status != 0) return status; /* scan said so already */
+  fprintf(stderr, "stsdane %s: writing the output failed: %s; the output is incomplete\n", cmd,
+          saved ? strerror(saved) : "a write error occurred earlier");
+  return strcmp(cmd, "scan") == 0 ? 1 : SD_EXIT_USAGE;
+}
+
+static int run_command(const char *cmd, int argc, char **argv) {
+  if (strcmp(cmd, "check") == 0) return sd_cmd_check(argc, argv);
+  if (strcmp(cmd, "scan") == 0) return sd_cmd_scan(argc, argv);
+  if (strcmp(cmd, "report") == 0) return sd_cmd_report(argc, argv);
+  if (strcmp(cmd, "lint") == 0) return sd_cmd_lint(argc, argv);
+  if (strcmp(cmd, "diff") == 0) return sd_cmd_diff(argc, argv);
+  if (strcmp(cmd, "plan") == 0) return sd_cmd_plan(argc, argv);
+  return -1;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage, stderr);
@@ -39,14 +65,10 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
     fputs(usage, stdout);
-    return 0;
+    return finish_output("help", 0);
   }
-  if (strcmp(cmd, "check") == 0) return sd_cmd_check(argc - 1, argv + 1);
-  if (strcmp(cmd, "scan") == 0) return sd_cmd_scan(argc - 1, argv + 1);
-  if (strcmp(cmd, "report") == 0) return sd_cmd_report(argc - 1, argv + 1);
-  if (strcmp(cmd, "lint") == 0) return sd_cmd_lint(argc - 1, argv + 1);
-  if (strcmp(cmd, "diff") == 0) return sd_cmd_diff(argc - 1, argv + 1);
-  if (strcmp(cmd, "plan") == 0) return sd_cmd_plan(argc - 1, argv + 1);
+  int status = run_command(cmd, argc - 1, argv + 1);
+  if (status >= 0) return finish_output(cmd, status);
   fprintf(stderr, "stsdane: unknown command '%s'; the commands are check, scan, report, diff, lint and plan (see 'stsdane --help')\n", cmd);
   return SD_EXIT_USAGE;
 }

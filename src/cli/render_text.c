@@ -70,7 +70,13 @@ static void render_profiles(FILE *out, const sd_domain_result *r, const palette 
 static void render_summary(FILE *out, const sd_domain_result *r, const palette *c) {
   fprintf(out, "  %sProtected by:%s %s", c->bold, c->reset, sd_protected_by_name(r->protected_by));
   fprintf(out, "   MTA-STS: %s", sd_sts_status_name(r->sts_status));
-  if (r->policy.mode) fprintf(out, " (mode %s, max_age %ld)", sd_sts_mode_name(r->policy.mode), r->policy.max_age);
+  if (r->policy.mode) {
+    fprintf(out, " (mode %s", sd_sts_mode_name(r->policy.mode));
+    /* The JSON says null for a missing max_age: no number here either. */
+    if (r->policy.max_age >= 0) fprintf(out, ", max_age %ld", r->policy.max_age);
+    else fputs(", no valid max_age", out);
+    fputc(')', out);
+  }
   fprintf(out, "   DANE: %s   DNSSEC (MX): %s   TLSRPT: %s\n", sd_dane_status_name(r->dane_status),
           sd_dnssec_name(r->mx_dnssec),
           r->tlsrpt.status == SD_TLSRPT_VALID ? "valid" : r->tlsrpt.status == SD_TLSRPT_INVALID ? "invalid" : "absent");
@@ -150,7 +156,8 @@ static void render_mx(FILE *out, const sd_domain_result *r, const sd_mx_result *
   put_escaped(out, mx->host);
   fprintf(out, "%s (preference %d)", c->reset, mx->preference);
   if (mx->sts_match == 1) fputs("  policy: listed", out);
-  if (mx->sts_match == 0) fprintf(out, "  policy: NOT listed (%s)", sd_sts_mismatch_name(mx->mismatch.kind));
+  if (mx->sts_match == 0 && mx->mismatch.kind == SD_STS_MISMATCH_UNLISTED) fputs("  policy: NOT listed", out);
+  else if (mx->sts_match == 0) fprintf(out, "  policy: NOT listed (%s)", sd_sts_mismatch_name(mx->mismatch.kind));
   fprintf(out, "  DANE: %s", sd_mx_dane_name(mx->dane));
   if (mx->cname_target) {
     fputs("  CNAME ", out);

@@ -13,6 +13,7 @@
 #include "cli/report_render.h"
 #include "compare/aggregate/provenance.h"
 #include "compare/result_from_json.h"
+#include "util/atomic_file.h"
 #include "util/str.h"
 #include "compare/aggregate/aggregate.h"
 #include "compare/aggregate/history.h"
@@ -194,10 +195,11 @@ static int drill_down(report_input *in, int n, const sd_agg *total, const report
     fprintf(stderr, "stsdane report: cannot create CSV directory %s: %s\n", o->csv_dir, strerror(errno));
     return -1;
   }
-  FILE *csv = *csv_path ? fopen(*csv_path, "w") : NULL;
+  sd_atomic_file af;
+  char err[512] = "out of memory";
+  FILE *csv = *csv_path ? sd_atomic_open(&af, *csv_path, err, sizeof(err)) : NULL;
   if (!csv) {
-    fprintf(stderr, "stsdane report: cannot write %s: %s\n", *csv_path ? *csv_path : "the domain lists",
-            strerror(errno));
+    fprintf(stderr, "stsdane report: cannot write the domain lists: %s\n", err);
     return -1;
   }
   sd_drill_csv_header(csv);
@@ -210,8 +212,14 @@ static int drill_down(report_input *in, int n, const sd_agg *total, const report
     rewind(in[i].f);
   }
   drill->csv = NULL;
-  if (fclose(csv) != 0 || drill->failed) {
-    fprintf(stderr, "stsdane report: writing %s failed or memory ran out; the lists are incomplete\n", *csv_path);
+  if (drill->failed) {
+    sd_atomic_abort(&af);
+    fprintf(stderr, "stsdane report: memory ran out or a write failed while listing domains; %s was not written\n",
+            *csv_path);
+    return -1;
+  }
+  if (sd_atomic_commit(&af, err, sizeof(err)) != 0) {
+    fprintf(stderr, "stsdane report: %s\n", err);
     return -1;
   }
   return 0;

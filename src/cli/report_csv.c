@@ -7,6 +7,7 @@
 
 #include "cli/report_render.h"
 #include "util/escape.h"
+#include "util/atomic_file.h"
 #include "util/str.h"
 
 static void put_field(FILE *f, const char *s, int first) {
@@ -61,16 +62,11 @@ int sd_report_write_csv(const char *dir, const sd_tables *t) {
   }
   for (size_t i = 0; i < t->count; i++) {
     char *path = sd_asprintf("%s/%s.csv", dir, t->items[i].id);
-    FILE *f = path ? fopen(path, "w") : NULL;
-    if (!f) {
-      fprintf(stderr, "stsdane report: cannot write %s: %s\n", path ? path : dir, strerror(errno));
-      free(path);
-      return -1;
-    }
-    write_table(f, &t->items[i]);
-    int err = ferror(f);
-    if (fclose(f) != 0 || err) {
-      fprintf(stderr, "stsdane report: writing %s failed\n", path);
+    sd_atomic_file af;
+    char err[512] = "out of memory";
+    FILE *f = path ? sd_atomic_open(&af, path, err, sizeof(err)) : NULL;
+    if (!f || (write_table(f, &t->items[i]), sd_atomic_commit(&af, err, sizeof(err))) != 0) {
+      fprintf(stderr, "stsdane report: %s\n", err);
       free(path);
       return -1;
     }

@@ -8,6 +8,7 @@
 
 #include "cli/report_render.h"
 #include "util/escape.h"
+#include "util/atomic_file.h"
 #include "util/str.h"
 
 enum { CHART_WIDTH = 760, BAR_LABEL_W = 330, BAR_AREA_W = 300, ROW_H = 22, STACK_LABEL_W = 130,
@@ -333,15 +334,16 @@ void sd_report_render_html_page(FILE *out, const sd_tables *t, const char *title
 }
 
 int sd_report_write_html(const char *path, const sd_tables *t, const char *title, const sd_report_page *page) {
-  FILE *f = fopen(path, "w");
+  sd_atomic_file af;
+  char err[512];
+  FILE *f = sd_atomic_open(&af, path, err, sizeof(err));
   if (!f) {
-    fprintf(stderr, "stsdane report: cannot write the HTML report %s: %s\n", path, strerror(errno));
+    fprintf(stderr, "stsdane report: cannot write the HTML report: %s\n", err);
     return -1;
   }
   sd_report_render_html_page(f, t, title, page);
-  int err = ferror(f);
-  if (fclose(f) != 0 || err) {
-    fprintf(stderr, "stsdane report: writing %s failed\n", path);
+  if (sd_atomic_commit(&af, err, sizeof(err)) != 0) {
+    fprintf(stderr, "stsdane report: %s\n", err);
     return -1;
   }
   return 0;

@@ -32,6 +32,14 @@ static void mx_set_findings(sd_domain_result *r) {
                     "%s publishes a null MX (0 .): it accepts no mail (RFC 7505)", d);
     return;
   }
+  if (r->mx_lookup == SD_LOOKUP_NXDOMAIN) {
+    /* Not a domain without mail: no domain at all, most often a typo. */
+    sd_finding *f = sd_findings_add(&r->findings, SD_C_DOMAIN_NXDOMAIN, "mx",
+                                    "%s does not exist: its DNS servers answer NXDOMAIN (no such name)", d);
+    sd_finding_set_remedy(f, "check the spelling of %s; if the name is right, it must be registered and "
+                             "delegated to name servers that serve its zone before it can receive mail", d);
+    return;
+  }
   if (sd_vi_domain_no_mail(r)) {
     if (!already_reported(r, SD_C_MX_NONE)) {
       sd_finding *f = sd_findings_add(&r->findings, SD_C_MX_NONE, "mx",
@@ -85,26 +93,47 @@ static void dane_mx_insecure_finding(sd_domain_result *r) {
 }
 
 /* Decision: "partial coverage" means some MX hosts have usable secure TLSA
- * (authenticated or failing) and some have none, as the code's summary says;
- * an attacker can steer mail to the ones without. */
+ * (authenticated or failing) and some have none, as the code's summary says.
+ * What follows depends on the preferences: when an uncovered host is (one
+ * of) the most preferred, DANE senders deliver to it unauthenticated as a
+ * matter of course; otherwise an attacker can steer mail to it by blocking
+ * the preferred ones. */
 static void dane_coverage_finding(sd_domain_result *r) {
-  if (r->mx_dnssec != SD_DNSSEC_SECURE) return;
+  if (r->mx_dnssec != SD_DNSSEC_SECURE || r->mx_count == 0) return;
   size_t with = 0;
-  sd_buf without = {0};
+  int best = r->mx[0].preference;
+  for (size_t i = 1; i < r->mx_count; i++)
+    if (r->mx[i].preference < best) best = r->mx[i].preference;
+  sd_buf without = {0}, preferred = {0};
   for (size_t i = 0; i < r->mx_count; i++) {
     const sd_mx_result *mx = &r->mx[i];
-    if (mx->dane == SD_MX_DANE_AUTHENTICATED || mx->dane == SD_MX_DANE_FAILED) with++;
-    else if (mx->dane == SD_MX_DANE_NOT_APPLICABLE)
-      sd_buf_printf(&without, "%s%s", without.len ? ", " : "", mx->host ? mx->host : "?");
+    const char *h = mx->host ? mx->host : "?";
+    if (mx->dane == SD_MX_DANE_AUTHENTICATED || mx->dane == SD_MX_DANE_FAILED) {
+      with++;
+    } else if (mx->dane == SD_MX_DANE_NOT_APPLICABLE) {
+      sd_buf_printf(&without, "%s%s", without.len ? ", " : "", h);
+      if (mx->preference == best) sd_buf_printf(&preferred, "%s%s", preferred.len ? ", " : "", h);
+    }
   }
   if (with && without.len) {
-    sd_finding *f = sd_findings_add(&r->findings, SD_C_DANE_PARTIAL_COVERAGE, "mx",
-                                    "%zu MX host(s) have usable TLSA records but %s have none: an "
-                                    "attacker can steer DANE senders' mail to them", with, without.data);
+    sd_finding *f;
+    if (preferred.len)
+      f = sd_findings_add(&r->findings, SD_C_DANE_PARTIAL_COVERAGE, "mx",
+                          "%zu MX host(s) have usable TLSA records but %s have none, and %s %s the preferred MX "
+                          "(preference %d): DANE senders deliver to it first, over TLS without authentication "
+                          "(no attacker needed); the TLSA records protect only mail that falls back to the "
+                          "other hosts",
+                          with, without.data, preferred.data, strchr(preferred.data, ',') ? "are" : "is", best);
+    else
+      f = sd_findings_add(&r->findings, SD_C_DANE_PARTIAL_COVERAGE, "mx",
+                          "%zu MX host(s) have usable TLSA records but %s have none: an attacker who blocks the "
+                          "preferred hosts can steer DANE senders' mail to them, where it is delivered without "
+                          "authentication", with, without.data);
     sd_finding_set_remedy(f, "publish TLSA records (e.g. 3 1 1 of the served key) for %s in a "
                              "DNSSEC-signed zone, or remove them from the MX set", without.data);
   }
   sd_buf_free(&without);
+  sd_buf_free(&preferred);
 }
 
 static void reachability_finding(sd_domain_result *r) {

@@ -98,6 +98,22 @@ static void tlsa_unusable_finding(sd_domain_result *r, const sd_mx_result *mx, c
   free(line);
 }
 
+/* Secure TLSA beside insecure address records (e.g. a CNAME into an
+ * unsigned zone): DANE senders never look at the TLSA records. */
+static void address_insecure_finding(sd_domain_result *r, const sd_mx_result *mx, const char *where) {
+  char *target = mx->cname_target ? sd_vi_sanitize(mx->cname_target, 255) : NULL;
+  const char *holder = target ? target : host_of(mx);
+  sd_finding *f = sd_findings_add(&r->findings, SD_C_DANE_ADDRESS_INSECURE, where,
+                                  "the TLSA records at _25._tcp.%s are DNSSEC-secure, but the address records of "
+                                  "%s%s%s%s are not: DANE senders use TLSA records only when the address records "
+                                  "are secure too (RFC 7672 §2.2.2), so they deliver to %s without authentication",
+                                  tlsa_base_of(mx), host_of(mx), target ? " (a CNAME to " : "",
+                                  target ? target : "", target ? ")" : "", host_of(mx));
+  sd_finding_set_remedy(f, "sign the zone that holds %s and publish its DS in the parent zone, or make the MX "
+                           "name a host with secure address records", holder);
+  free(target);
+}
+
 static void tlsa_findings(sd_domain_result *r, const sd_mx_result *mx, const char *where) {
   if (!mx->tlsa_queried) return;
   const char *base = tlsa_base_of(mx);
@@ -132,6 +148,9 @@ static void tlsa_findings(sd_domain_result *r, const sd_mx_result *mx, const cha
                                     "no sender uses them", base);
     sd_finding_set_remedy(f, "sign the zone that holds _25._tcp.%s and publish its DS in the parent", base);
   }
+  if (mx->tlsa_dnssec == SD_DNSSEC_SECURE && r->mx_dnssec == SD_DNSSEC_SECURE && mx->addr_lookup == SD_LOOKUP_OK &&
+      mx->addr_dnssec == SD_DNSSEC_INSECURE && !mx->is_ip_literal)
+    address_insecure_finding(r, mx, where);
   tlsa_record_findings(r, mx, where);
   tlsa_unusable_finding(r, mx, where);
 }
@@ -160,7 +179,14 @@ static void sts_mismatch_finding(sd_domain_result *r, const sd_mx_result *mx, co
   if (r->sts_status != SD_STS_VALID || mx->sts_match != 0) return;
   if (r->policy.mode != SD_STS_MODE_ENFORCE && r->policy.mode != SD_STS_MODE_TESTING) return;
   char *closest = sd_vi_sanitize(mx->mismatch.closest_pattern, 255);
-  sd_finding *f = sd_findings_add(
+  sd_finding *f;
+  if (mx->mismatch.kind == SD_STS_MISMATCH_UNLISTED)
+    f = sd_findings_add(&r->findings, SD_C_STS_MX_MISMATCH, where,
+                        "%s matches no mx pattern of the MTA-STS policy (mismatch class: unlisted): the policy "
+                        "covers other current MX hosts (pattern %s) but not this one",
+                        host_of(mx), closest ? closest : "?");
+  else
+    f = sd_findings_add(
       &r->findings, SD_C_STS_MX_MISMATCH, where,
       "%s matches no mx pattern of the MTA-STS policy (mismatch class: %s%s%s)%s", host_of(mx),
       sd_sts_mismatch_name(mx->mismatch.kind),
@@ -300,21 +326,7 @@ static void dane_findings(sd_domain_result *r, const sd_mx_result *mx, const sd_
   sd_finding *f = NULL;
   switch (code) {
   case SD_C_DANE_TLSA_MISMATCH:
-    f = sd_findings_add(&r->findings, code, where,
-                        "no usable TLSA record at _25._tcp.%s matches the chain %s (%s) serves: %s",
-                        tlsa_base_of(mx), host_of(mx), ip,
-                        a->dane.params_wrong
-                            ? "a record's data matches a served certificate under other usage/selector/"
-                              "matching-type parameters (the parameters are wrong)"
-                            : "no record's data matches any served certificate (stale after a key "
-                              "change, or the wrong key)");
-    /* The verifier's own detail says the same at greater length; the
-     * record to publish is in the remedy. */
-    if (line)
-      sd_finding_set_remedy(f,
-                            "%s; remove the stale record once the new one has propagated (after its TTL); "
-                            "next time publish the next key's record before switching keys (RFC 7671 §8.1)",
-                            line);
+    sd_vi_dane_mismatch_finding(r, mx, a, where);
     break;
   case SD_C_DANE_TA_NAME_MISMATCH:
     if (strcmp(tlsa_base_of(mx), host_of(mx)) == 0)

@@ -14,45 +14,17 @@ void sd_vi_sts_new_id(time_t now, char out[15]) {
     memcpy(out, "19700101000000", 15);
 }
 
-/* The parent of a host name ("a.b.c" -> "b.c"), or NULL when that would
- * leave a single label: "*.com" style patterns are never proposed. */
-static const char *parent_of(const char *host) {
-  const char *dot = host ? strchr(host, '.') : NULL;
-  if (!dot || !strchr(dot + 1, '.')) return NULL;
-  return dot + 1;
-}
-
-/* The parent shared by all (at least two) named MX hosts when each is
- * exactly one label below it, so the single pattern "*.<parent>" covers
- * them (RFC 8461 §4.1); NULL otherwise. */
-static const char *common_parent(const sd_domain_result *r) {
-  const char *parent = NULL;
-  size_t named = 0;
-  for (size_t i = 0; i < r->mx_count; i++) {
-    const sd_mx_result *mx = &r->mx[i];
-    if (mx->is_ip_literal || !mx->host || !*mx->host) continue;
-    const char *p = parent_of(mx->host);
-    if (!p || (parent && strcmp(p, parent) != 0)) return NULL;
-    parent = p;
-    named++;
-  }
-  return named >= 2 ? parent : NULL;
-}
-
 char *sd_vi_remedy_sts_mx_lines(const sd_domain_result *r, time_t now) {
   char id[15];
   sd_vi_sts_new_id(now, id);
   sd_buf b = {0};
   sd_buf_printf(&b, "list the current MX hosts in the policy at https://mta-sts.%s/.well-known/mta-sts.txt:",
                 r->domain ? r->domain : "<domain>");
-  const char *parent = common_parent(r);
-  if (parent) {
-    sd_buf_printf(&b, "\nmx: *.%s", parent);
-  } else {
-    for (size_t i = 0; i < r->mx_count; i++) {
-      const sd_mx_result *mx = &r->mx[i];
-      if (!mx->is_ip_literal && mx->host && *mx->host) sd_buf_printf(&b, "\nmx: %s", mx->host);
-    }
+  /* Each host by name: a wildcard would also authorise hosts that are not
+   * MX hosts today (RFC 8461 §4.1), which the operator did not ask for. */
+  for (size_t i = 0; i < r->mx_count; i++) {
+    const sd_mx_result *mx = &r->mx[i];
+    if (!mx->is_ip_literal && mx->host && *mx->host) sd_buf_printf(&b, "\nmx: %s", mx->host);
   }
   sd_buf_printf(&b, "\nthen publish a new id in the _mta-sts TXT record: v=STSv1; id=%s", id);
   return sd_buf_take(&b);

@@ -66,6 +66,9 @@ int sd_vi_has_conflict(const sd_domain_result *r, const char *code);
 /* --- findings_domain.c / findings_mx.c --------------------------------- */
 void sd_vi_domain_findings(sd_domain_result *r, time_t now);
 void sd_vi_mx_findings(sd_domain_result *r, const sd_mx_result *mx, time_t now);
+/* dane-tlsa-mismatch at address a, explained with the whole RRset (findings_dane_mismatch.c). */
+void sd_vi_dane_mismatch_finding(sd_domain_result *r, const sd_mx_result *mx, const sd_addr_result *a,
+                                 const char *where);
 
 /* --- remedy.c ----------------------------------------------------------- */
 /* "YYYYMMDDhhmmss" (UTC) of now into out[15]. */

@@ -79,13 +79,22 @@ static void copy_txts(const sd_dns_answer *a, char ***txts, size_t **lens, size_
 
 /* ---- SMTP probes ---------------------------------------------------------- */
 
+/* DANE senders use a host's TLSA records only when the MX RRset, the
+ * host's address records and the TLSA RRset are all secure (RFC 7672
+ * §2.2): a match found otherwise would be reported as a DANE result that no
+ * sender ever sees. */
+static int dane_applies(const sd_domain_result *r, const sd_mx_result *mx) {
+  return r->mx_dnssec == SD_DNSSEC_SECURE && !mx->is_ip_literal && mx->addr_dnssec == SD_DNSSEC_SECURE &&
+         mx->tlsa_usable > 0 && mx->tlsa_dnssec == SD_DNSSEC_SECURE;
+}
+
 static void verify_address(eval *ev, sd_mx_result *mx, sd_addr_result *addr) {
   const sd_chain *chain = &addr->probe.chain;
   if (chain->count == 0) return;
   time_t now = ev->r->scanned_at;
   sd_memo_pkix_verify(ev->engine->verify_memo, chain, ev->engine->trust, mx->host, now, &addr->pkix);
   addr->pkix_checked = 1;
-  if (mx->tlsa_usable == 0 || mx->tlsa_dnssec != SD_DNSSEC_SECURE) return;
+  if (!dane_applies(ev->r, mx)) return;
   sd_tlsa *usable = calloc(mx->tlsa_usable, sizeof(*usable));
   size_t n = 0;
   for (size_t i = 0; usable && i < mx->tlsa_count; i++)
@@ -488,11 +497,16 @@ static void on_tlsrpt_txt(const sd_dns_answer *a, void *arg) {
 
 static void match_mx_against_policy(sd_domain_result *r) {
   if (!r->policy.valid) return;
+  const char **hosts = calloc(r->mx_count ? r->mx_count : 1, sizeof(*hosts));
+  for (size_t i = 0; hosts && i < r->mx_count; i++) hosts[i] = r->mx[i].host;
   for (size_t i = 0; i < r->mx_count; i++) {
     sd_mx_result *mx = &r->mx[i];
     mx->sts_match = sd_sts_policy_covers(&r->policy, mx->host);
-    if (!mx->sts_match) mx->mismatch = sd_sts_mismatch_classify(&r->policy, mx->host, r->domain);
+    if (mx->sts_match) continue;
+    mx->mismatch = sd_sts_mismatch_classify(&r->policy, mx->host, r->domain);
+    sd_sts_mismatch_among(&mx->mismatch, mx->host, hosts, hosts ? r->mx_count : 0);
   }
+  free(hosts);
 }
 
 static void finish(eval *ev) {

@@ -141,7 +141,9 @@ static void pkix_json(sd_jw *w, const sd_addr_result *a) {
 
 static void dane_addr_json(sd_jw *w, const sd_mx_result *mx, const sd_addr_result *a) {
   sd_jw_object_begin(w);
-  put_bool(w, "applies", mx->tlsa_usable > 0 && mx->tlsa_dnssec == SD_DNSSEC_SECURE);
+  /* Whether DANE senders authenticate this host with its TLSA records: its
+   * fate, which also needs secure MX and address records. */
+  put_bool(w, "applies", mx->dane == SD_MX_DANE_AUTHENTICATED || mx->dane == SD_MX_DANE_FAILED);
   put_bool_or_null(w, "valid", a->dane_checked ? a->dane.valid != 0 : -1);
   put_text(w, "matched", a->dane_checked ? a->dane.matched : NULL);
   if (a->dane_checked) {
@@ -354,7 +356,7 @@ static void verdict_json(sd_jw *w, const sd_domain_result *r) {
   sd_jw_object_end(w);
 }
 
-static void findings_json(sd_jw *w, const sd_findings *f) {
+void sd_findings_json(sd_jw *w, const sd_findings *f) {
   sd_jw_array_begin(w);
   for (size_t i = 0; i < f->count; i++) {
     const sd_code_info *info = sd_code_lookup(f->items[i].code);
@@ -396,7 +398,7 @@ void sd_result_json_members(sd_jw *w, const sd_domain_result *r, const sd_json_o
   sd_jw_key(w, "verdict");
   verdict_json(w, r);
   sd_jw_key(w, "findings");
-  findings_json(w, &r->findings);
+  sd_findings_json(w, &r->findings);
 }
 
 char *sd_result_to_json_line(const sd_domain_result *r, const sd_json_options *opt) {

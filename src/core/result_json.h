@@ -18,6 +18,9 @@ typedef struct sd_json_options {
 /* The members of the result's object, written into the object w has open:
  * a caller puts its own members first (the scan's "line" and "rank"). */
 void sd_result_json_members(sd_jw *w, const sd_domain_result *r, const sd_json_options *options);
+/* The findings array of a result: [{code, severity, tlsrpt, where,
+ * detail, remedy}, ...]; lint --json writes the same shape. */
+void sd_findings_json(sd_jw *w, const sd_findings *f);
 /* One line of JSON (no newline); caller frees; NULL when memory ran out. */
 char *sd_result_to_json_line(const sd_domain_result *r, const sd_json_options *options);
 /* Remote bytes as a JSON-safe cJSON string, as the rows write them: valid

@@ -339,6 +339,10 @@ static char *cert_words(const fetch_request *req, sd_fetch_error error) {
   long verify = verify_result(req);
   const char *why = verify != X509_V_OK ? X509_verify_cert_error_string(verify) : "name check failed";
   char *subject = printable(p->subject);
+  if (subject && !*subject) {
+    free(subject); /* an empty subject: say so instead of "subject )" */
+    subject = sd_strdup("(empty)");
+  }
   char *out = NULL;
   if (!p->error) {
     out = sd_asprintf("TLS certificate not accepted: %s", why);

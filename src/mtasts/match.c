@@ -103,6 +103,17 @@ int sd_sts_policy_covers(const sd_sts_policy *policy, const char *host) {
   return 0;
 }
 
+void sd_sts_mismatch_among(sd_sts_mismatch_info *info, const char *host, const char *const *mx_hosts, size_t n) {
+  if (!info || info->kind != SD_STS_MISMATCH_TYPO || !info->closest_pattern || !mx_hosts) return;
+  for (size_t i = 0; i < n; i++) {
+    if (!mx_hosts[i] || (host && strcasecmp(mx_hosts[i], host) == 0)) continue;
+    if (sd_sts_pattern_matches(info->closest_pattern, mx_hosts[i])) {
+      info->kind = SD_STS_MISMATCH_UNLISTED;
+      return;
+    }
+  }
+}
+
 const char *sd_sts_mismatch_name(sd_sts_mismatch kind) {
   switch (kind) {
   case SD_STS_MISMATCH_NONE: return "none";
@@ -110,6 +121,7 @@ const char *sd_sts_mismatch_name(sd_sts_mismatch kind) {
   case SD_STS_MISMATCH_TLD: return "tld";
   case SD_STS_MISMATCH_THIRD_LABEL: return "third-label";
   case SD_STS_MISMATCH_DIFFERENT: return "different";
+  case SD_STS_MISMATCH_UNLISTED: return "unlisted";
   }
   return "unknown";
 }

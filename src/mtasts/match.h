@@ -17,6 +17,8 @@ typedef enum sd_sts_mismatch {
   SD_STS_MISMATCH_TLD,         /* equal but for the top-level label */
   SD_STS_MISMATCH_THIRD_LABEL, /* same last two labels, differs from the third on */
   SD_STS_MISMATCH_DIFFERENT,   /* completely different name */
+  SD_STS_MISMATCH_UNLISTED,    /* would be a typo, but the closest pattern covers another
+                                  current MX host: this host was left out, not misspelt */
 } sd_sts_mismatch;
 
 typedef struct sd_sts_mismatch_info {
@@ -29,6 +31,9 @@ typedef struct sd_sts_mismatch_info {
  * domain, for the "lists the mta-sts. host" sub-class). */
 sd_sts_mismatch_info sd_sts_mismatch_classify(const sd_sts_policy *policy, const char *host,
                                               const char *domain);
+/* Refines a TYPO of host into UNLISTED when its closest pattern covers
+ * another of the n current MX hosts (mx1 listed, mx2 not: no typo). */
+void sd_sts_mismatch_among(sd_sts_mismatch_info *info, const char *host, const char *const *mx_hosts, size_t n);
 const char *sd_sts_mismatch_name(sd_sts_mismatch kind);
 /* Levenshtein distance, capped: returns cap + 1 when larger. */
 int sd_edit_distance(const char *a, const char *b, int cap);

@@ -2,17 +2,28 @@
  * The MTA-STS policy body (RFC 8461 §3.2).
  *
  * Decisions (see rfc-checklist A3):
- * - Lines end in CRLF or LF; the last line may lack a terminator. Blank lines
- *   (only blanks) are ignored: many published policies end with one, and
- *   senders accept them. A CR not followed by LF is sts-policy-syntax.
+ * - Lines end in CRLF or LF; the last line may lack a terminator. Blank
+ *   lines (empty or only blanks) anywhere are sts-policy-syntax: the §3.2
+ *   grammar has none, and senders such as mox reject the whole policy (real
+ *   policies have them: Jekyll front matter, trailing blank lines). One
+ *   finding names the first and counts them. A CR not followed by LF is
+ *   sts-policy-syntax.
+ * - An indented line ("  mode: enforce") is sts-policy-syntax (the key
+ *   must start the line) and is then read without its indent, so one
+ *   finding says what is wrong instead of "no mode line" as well.
  * - Keys are case-sensitive (%s in the ABNF). "key:" must be followed by the
  *   value after optional blanks; trailing blanks are dropped.
  * - Unknown keys that follow the extension-name grammar are ignored. A key
- *   within edit distance 2 of version/mode/max_age after lower-casing, or 1
- *   of mx, is reported as sts-policy-near-miss-key (warning) and ignored. The
- *   distance for "mx" is 1 because at 2 every one- or two-letter extension
- *   would look like "mx". Other keys outside the grammar: sts-policy-syntax.
- * - Values of extensions are not checked (beyond the body-wide text check).
+ *   that is a known key (version, mode, max_age, mx) but for case, '-' for
+ *   '_', one inserted or deleted character or two swapped neighbours, or
+ *   (for the long keys version and max_age) within edit distance 2, is
+ *   reported as sts-policy-near-miss-key (warning) and ignored. One changed
+ *   letter of a short key is not a near miss: "more" is a word of its own,
+ *   not a misspelt "mode". Other keys outside the grammar: sts-policy-syntax.
+ * - An extension value must have at least one character (grammar:
+ *   sts-policy-ext-value = sts-policy-vchar ...): "ext:" is
+ *   sts-policy-syntax. Otherwise values of extensions are not checked
+ *   (beyond the body-wide text check).
  * - max_age above 31557600 or with more than 10 digits makes the policy
  *   invalid. The short-max-age warning is not given for mode none, where a
  *   short max_age is the right way to retire MTA-STS.
@@ -46,6 +57,7 @@ typedef struct policy_parser {
   size_t line_no;
   int have_version, have_mode, have_max_age;
   size_t mx_lines;
+  size_t blank_lines, first_blank; /* blank lines seen, and the first one's number */
 } policy_parser;
 
 static int is_wsp(char c) { return c == ' ' || c == '\t'; }
@@ -265,25 +277,42 @@ static void parse_mx(policy_parser *pp, const char *value, size_t len) {
   sd_finding_set_remedy(f, "list each MX host name (or *.<parent>) on its own mx: line, e.g. mx: mail.example.com");
 }
 
-/* The known key an unknown key is probably meant to be, or NULL. */
+/* 1 when a and b differ by one inserted or deleted character, or by two
+ * swapped neighbours. */
+static int one_slip(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la == lb) {
+    size_t i = 0;
+    while (i < la && a[i] == b[i]) i++;
+    return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && strcmp(a + i + 2, b + i + 2) == 0;
+  }
+  if (la + 1 == lb) return one_slip(b, a);
+  if (la != lb + 1) return 0;
+  size_t i = 0;
+  while (i < lb && a[i] == b[i]) i++;
+  return strcmp(a + i + 1, b + i) == 0;
+}
+
+/* The known key an unknown key is probably meant to be, or NULL (see the
+ * decisions at the top). */
 static const char *near_miss_of(const char *key, size_t len) {
-  static const struct {
-    const char *name;
-    int max_distance;
-  } known[] = {{"version", 2}, {"mode", 2}, {"max_age", 2}, {"mx", 1}};
+  static const char *const known[] = {"version", "mode", "max_age", "mx"};
   char lower[16];
   if (len >= sizeof(lower)) return NULL; /* too long to be within 2 of any */
   memcpy(lower, key, len);
   lower[len] = '\0';
   if (strlen(lower) != len) return NULL; /* a NUL inside the key */
   sd_str_lower(lower);
-  for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-    if (sd_edit_distance(lower, known[i].name, known[i].max_distance) <= known[i].max_distance)
-      return known[i].name;
+  for (char *p = lower; *p; p++)
+    if (*p == '-') *p = '_';
+  for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+    if (strcmp(lower, known[i]) == 0 || one_slip(lower, known[i])) return known[i];
+    if (strlen(known[i]) >= 7 && sd_edit_distance(lower, known[i], 2) <= 2) return known[i];
+  }
   return NULL;
 }
 
-static void parse_unknown_key(policy_parser *pp, const char *key, size_t len) {
+static void parse_unknown_key(policy_parser *pp, const char *key, size_t len, size_t value_len) {
   char q[SD_STS_QUOTE_SIZE];
   const char *meant = near_miss_of(key, len);
   if (meant) {
@@ -293,16 +322,25 @@ static void parse_unknown_key(policy_parser *pp, const char *key, size_t len) {
     sd_finding_set_remedy(f, "write the key exactly as \"%s:\" (lower case, no blanks before the colon)", meant);
     return;
   }
-  if (!sd_sts_ext_name_valid(key, len))
+  if (!sd_sts_ext_name_valid(key, len)) {
     report_line(pp, SD_C_STS_POLICY_SYNTAX, "line %zu: key \"%s\" is not a valid field name", pp->line_no,
                 sd_sts_quote_detail(q, key, len));
+  } else if (value_len == 0) {
+    sd_finding *f = report_line(pp, SD_C_STS_POLICY_SYNTAX,
+                                "line %zu: extension \"%s\" has an empty value (RFC 8461 §3.2: at least one "
+                                "character)", pp->line_no, sd_sts_quote_detail(q, key, len));
+    sd_finding_set_remedy(f, "give the extension a value or remove the line");
+  }
 }
 
 static void parse_line(policy_parser *pp, const char *line, size_t len) {
   char q[SD_STS_QUOTE_SIZE];
   size_t blank = 0;
   while (blank < len && is_wsp(line[blank])) blank++;
-  if (blank == len) return;
+  if (blank == len) {
+    if (pp->blank_lines++ == 0) pp->first_blank = pp->line_no;
+    return;
+  }
   if (memchr(line, '\r', len)) {
     report_line(pp, SD_C_STS_POLICY_SYNTAX, "line %zu \"%s\" contains a CR that does not end the line",
                 pp->line_no, sd_sts_quote_detail(q, line, len));
@@ -315,6 +353,14 @@ static void parse_line(policy_parser *pp, const char *line, size_t len) {
     sd_finding_set_remedy(f, "write each line as key: value (version, mode, max_age, mx)");
     return;
   }
+  if (blank > 0) {
+    sd_finding *f = report_line(pp, SD_C_STS_POLICY_SYNTAX,
+                                "line %zu \"%s\" is indented: a key must start at the beginning of the line",
+                                pp->line_no, sd_sts_quote_detail(q, line, len));
+    sd_finding_set_remedy(f, "remove the blanks before the key");
+    line += blank; /* read the rest as meant, so nothing else is misreported */
+    len -= blank;
+  }
   size_t key_len = (size_t)(colon - line);
   const char *value = colon + 1, *end = line + len;
   while (value < end && is_wsp(*value)) value++;
@@ -324,7 +370,7 @@ static void parse_line(policy_parser *pp, const char *line, size_t len) {
   else if (value_is(line, key_len, "mode")) parse_mode(pp, value, value_len);
   else if (value_is(line, key_len, "max_age")) parse_max_age(pp, value, value_len);
   else if (value_is(line, key_len, "mx")) parse_mx(pp, value, value_len);
-  else parse_unknown_key(pp, line, key_len);
+  else parse_unknown_key(pp, line, key_len, value_len);
 }
 
 static void check_required(policy_parser *pp) {
@@ -377,6 +423,14 @@ int sd_sts_policy_parse(const char *body, size_t len, sd_sts_policy *out, sd_fin
     pp.line_no++;
     parse_line(&pp, body + pos, line_len);
     pos = line_end + 1;
+  }
+  if (pp.blank_lines) {
+    sd_finding *f = report_policy(&pp, SD_C_STS_POLICY_SYNTAX,
+                                  "%zu blank line(s), the first is line %zu: the RFC 8461 §3.2 grammar has no blank "
+                                  "lines and some senders (e.g. mox) reject the whole policy",
+                                  pp.blank_lines, pp.first_blank);
+    sd_finding_set_remedy(f, "remove every blank line, including leading and trailing ones (one line break after "
+                             "the last line is fine)");
   }
   check_required(&pp);
   check_advice(&pp);

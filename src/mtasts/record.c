@@ -11,7 +11,15 @@
  *   sts-record-bad-version (rather than ABSENT, which would hide the mistake).
  *   When exactly one proper record exists, botched ones are ignored like
  *   senders ignore them (a future "v=STSv2;" may legitimately sit beside it).
- * - ABNF literals are case-insensitive (RFC 5234 §2.3), so "ID=" is the id.
+ * - "v=STSv1" *WSP ";" is the start the grammar allows (sts-sep is
+ *   *WSP ";" *WSP); with blanks before the ';' it is accepted with the
+ *   warning sts-record-version-blank, because §3.1 also says records that
+ *   do not begin with "v=STSv1;" are discarded, and senders do just that.
+ * - Field names are case-sensitive: the grammar writes %s"id=" (RFC 7405),
+ *   so "ID=" is an extension field, not the id (and the record has no id).
+ * - A record whose first field is not v=STSv1 but which has a v=STSv1
+ *   field later, or which starts with a quote character (the zone-file
+ *   quotes published as data), is a botched MTA-STS record too.
  * - Whitespace around "=" is not in the grammar: sts-record-syntax.
  * - An empty field (";;") is not in the grammar: sts-record-syntax.
  * - Duplicate fields: first wins, sts-record-duplicate-field (warning).
@@ -26,8 +34,6 @@
 
 
 #define WHERE "record"
-#define STS_PREFIX "v=STSv1;"
-#define STS_PREFIX_LEN (sizeof(STS_PREFIX) - 1)
 #define STS_ID_MAX 32
 /* A hostile record may hold thousands of broken fields: report the first
  * few; the status reflects all of them. */
@@ -131,6 +137,7 @@ typedef struct record_parser {
   size_t reported;
   int errors;
   int id_seen;
+  int id_other_case; /* a field "ID=" or "Id=": not the id */
   char id[STS_ID_MAX + 1];
   const char *seen_keys[MAX_TRACKED_FIELDS];
   size_t seen_lens[MAX_TRACKED_FIELDS];
@@ -147,14 +154,15 @@ report(record_parser *rp, sd_code code, const char *fmt, ...) {
   return f;
 }
 
+/* Field names are case-sensitive (%s in the grammar, RFC 7405). */
 static int key_is(const char *key, size_t len, const char *name) {
-  return len == strlen(name) && strncasecmp(key, name, len) == 0;
+  return len == strlen(name) && memcmp(key, name, len) == 0;
 }
 
 /* Remembers key; returns 1 when it was already seen (a duplicate). */
 static int seen_before(record_parser *rp, const char *key, size_t len) {
   for (size_t i = 0; i < rp->seen_count; i++)
-    if (rp->seen_lens[i] == len && strncasecmp(rp->seen_keys[i], key, len) == 0) return 1;
+    if (rp->seen_lens[i] == len && memcmp(rp->seen_keys[i], key, len) == 0) return 1;
   if (rp->seen_count < MAX_TRACKED_FIELDS) {
     rp->seen_keys[rp->seen_count] = key;
     rp->seen_lens[rp->seen_count++] = len;
@@ -176,6 +184,8 @@ static void check_id(record_parser *rp, const char *value, size_t len) {
   const char *why = NULL;
   if (len == 0) why = "is empty";
   else if (len > STS_ID_MAX) why = "is longer than 32 characters";
+  else if (memchr(value, '"', len))
+    why = "contains quote characters (quotes delimit text in a zone file; here they are part of the data)";
   for (size_t i = 0; !why && i < len; i++)
     if (!is_alnum_ascii(value[i])) why = "contains a character that is not a letter or digit";
   if (!why) {
@@ -239,15 +249,58 @@ static void parse_field(record_parser *rp, const char *field, size_t len) {
     check_id(rp, eq + 1, len - key_len - 1);
     return;
   }
+  if (key_len == 2 && strncasecmp(field, "id", 2) == 0) rp->id_other_case = 1;
   check_extension(rp, field, len, key_len);
+}
+
+/* Length of the version part "v=STSv1" *WSP ";" at the start of txt, 0
+ * when txt does not start so; *blanks tells whether blanks precede ';'. */
+static size_t version_prefix(const char *txt, size_t len, int *blanks) {
+  static const char version[] = "v=STSv1";
+  size_t n = sizeof(version) - 1, i = n;
+  *blanks = 0;
+  if (!txt || len < n || memcmp(txt, version, n) != 0) return 0;
+  while (i < len && is_wsp(txt[i])) i++;
+  if (i >= len || txt[i] != ';') return 0;
+  *blanks = i > n;
+  return i + 1;
+}
+
+/* A field exactly v=STSv1 somewhere after the first field. */
+static int version_later(const char *txt, size_t len) {
+  const char *cursor = txt, *end = txt + len, *field;
+  size_t field_len, n = 0;
+  while (sd_sts_next_field(&cursor, end, &field, &field_len))
+    if (n++ > 0 && field_len == 7 && memcmp(field, "v=STSv1", 7) == 0) return 1;
+  return 0;
+}
+
+static int starts_with_quote(const char *txt, size_t len) {
+  size_t i = 0;
+  while (i < len && is_wsp(txt[i])) i++;
+  return i < len && (txt[i] == '"' || txt[i] == '\'');
 }
 
 static void report_bad_version(record_parser *rp, const char *txt, size_t len) {
   char q[SD_STS_QUOTE_SIZE];
-  sd_finding *f = report(rp, SD_C_STS_RECORD_BAD_VERSION,
-                         "record \"%s\" does not start with exactly v=STSv1; so senders ignore it",
-                         sd_sts_quote_detail(q, txt, len));
-  sd_finding_set_remedy(f, "start the record with v=STSv1; exactly (case-sensitive, no blanks), e.g. v=STSv1; id=20240101000000");
+  sd_finding *f;
+  sd_sts_quote_detail(q, txt, len);
+  if (starts_with_quote(txt, len)) {
+    f = report(rp, SD_C_STS_RECORD_BAD_VERSION,
+               "record \"%s\" starts with a quote character, so it does not start with v=STSv1; and senders "
+               "ignore it: the quotes were published as part of the text", q);
+    sd_finding_set_remedy(f, "publish the text without the quotes (in a zone file the quotes only delimit the "
+                             "string; in a DNS provider's form, type the text without them): v=STSv1; id=...");
+  } else if (version_later(txt, len)) {
+    f = report(rp, SD_C_STS_RECORD_BAD_VERSION,
+               "record \"%s\" has the field v=STSv1 but not first: senders discard TXT records that do not "
+               "begin with v=STSv1; (RFC 8461 §3.1), so the domain has no MTA-STS policy", q);
+    sd_finding_set_remedy(f, "put v=STSv1; first, e.g. v=STSv1; id=20240101000000");
+  } else {
+    f = report(rp, SD_C_STS_RECORD_BAD_VERSION, "record \"%s\" does not start with exactly v=STSv1; so senders ignore it",
+               q);
+    sd_finding_set_remedy(f, "start the record with v=STSv1; exactly (case-sensitive, no blanks), e.g. v=STSv1; id=20240101000000");
+  }
 }
 
 int sd_sts_record_parse(const char *txt, size_t len, sd_sts_record *out, sd_findings *findings) {
@@ -257,16 +310,26 @@ int sd_sts_record_parse(const char *txt, size_t len, sd_sts_record *out, sd_find
   out->candidates = 1;
   out->status = SD_STS_RECORD_INVALID;
   out->raw = sd_sts_quote_dup(txt, len);
-  if (len < STS_PREFIX_LEN || memcmp(txt, STS_PREFIX, STS_PREFIX_LEN) != 0) {
+  int blanks;
+  size_t prefix = version_prefix(txt, len, &blanks);
+  if (prefix == 0) {
     report_bad_version(&rp, txt, len);
     return -1;
   }
+  if (blanks) {
+    sd_finding *f = report(&rp, SD_C_STS_RECORD_VERSION_BLANK,
+                           "blanks between v=STSv1 and ';': the grammar allows them, but senders that look for a "
+                           "record beginning with v=STSv1; (RFC 8461 §3.1) ignore this one");
+    sd_finding_set_remedy(f, "write v=STSv1; without blanks before the ';'");
+  }
   seen_before(&rp, "v", 1); /* a second v= is a duplicate field */
-  const char *cursor = txt + STS_PREFIX_LEN - 1, *end = txt + len, *field;
+  const char *cursor = txt + prefix - 1, *end = txt + len, *field;
   size_t field_len;
   while (sd_sts_next_field(&cursor, end, &field, &field_len)) parse_field(&rp, field, field_len);
   if (!rp.id_seen) {
-    sd_finding *f = report(&rp, SD_C_STS_RECORD_NO_ID, "the record has no id field");
+    sd_finding *f = report(&rp, SD_C_STS_RECORD_NO_ID, "the record has no id field%s",
+                           rp.id_other_case ? ": field names are case-sensitive and \"ID=\" is not \"id=\" "
+                                              "(RFC 8461 §3.1)" : "");
     sd_finding_set_remedy(f, "add an id that changes with each policy update, e.g. v=STSv1; id=20240101000000");
   }
   if (rp.errors) return -1;
@@ -276,7 +339,8 @@ int sd_sts_record_parse(const char *txt, size_t len, sd_sts_record *out, sd_find
 }
 
 static int is_sts_record(const char *txt, size_t len) {
-  return txt && len >= STS_PREFIX_LEN && memcmp(txt, STS_PREFIX, STS_PREFIX_LEN) == 0;
+  int blanks;
+  return version_prefix(txt, len, &blanks) > 0;
 }
 
 /* Starts with "v=STS" in any case after optional blanks, but is not a record
@@ -284,8 +348,8 @@ static int is_sts_record(const char *txt, size_t len) {
 static int is_botched_sts_record(const char *txt, size_t len) {
   if (!txt || is_sts_record(txt, len)) return 0;
   size_t i = 0;
-  while (i < len && is_wsp(txt[i])) i++;
-  return len - i >= 5 && strncasecmp(txt + i, "v=sts", 5) == 0;
+  while (i < len && (is_wsp(txt[i]) || txt[i] == '"' || txt[i] == '\'')) i++;
+  return (len - i >= 5 && strncasecmp(txt + i, "v=sts", 5) == 0) || version_later(txt, len);
 }
 
 static void report_multiple(sd_sts_record *out, sd_findings *findings, const char *const *txts,

@@ -2,7 +2,11 @@
  * The TLSRPT record at _smtp._tls.<domain> (RFC 8460 §3).
  *
  * Decisions:
- * - Only records starting with exactly "v=TLSRPTv1;" count. One that starts
+ * - Records start with "v=TLSRPTv1" *WSP ";" (field-delim is *WSP ";" *WSP);
+ *   blanks before the ';' are accepted with the warning
+ *   tlsrpt-version-blank, because §3 also says records that do not begin
+ *   with "v=TLSRPTv1;" are discarded.
+ * - Only records starting so count. One that starts
  *   with "v=TLSRPT" in any case but not exactly so ("v=tlsrptv1;",
  *   "v=TLSRPTv1" alone) is reported as tlsrpt-syntax when no proper record
  *   exists: senders ignore it, so reports would silently never arrive.
@@ -11,6 +15,10 @@
  * - Each URI must be mailto: with a local part "@" and a domain, or https:
  *   with "//" and a non-empty host; the scheme is case-insensitive
  *   (RFC 3986 §3.1). Anything else is tlsrpt-bad-rua.
+ * - A URI must not contain a raw '!' (RFC 8460 §3: ',' and '!' MUST be
+ *   encoded; ',' already separates URIs). The DMARC size suffix "!10m" is
+ *   the usual cause: tlsrpt-bad-rua.
+ * - Empty URIs in rua (",,") are one finding, however many there are.
  * - Extensions are ignored when they follow the grammar, tlsrpt-syntax if not.
  */
 #include "mtasts/tlsrpt.h"
@@ -23,8 +31,6 @@
 #include "mtasts/record.h"
 
 #define WHERE "tlsrpt"
-#define TLSRPT_PREFIX "v=TLSRPTv1;"
-#define TLSRPT_PREFIX_LEN (sizeof(TLSRPT_PREFIX) - 1)
 #define MAX_FINDINGS_PER_RECORD 16
 /* URIs kept in rua[]; all are still checked. */
 #define MAX_RUA 256
@@ -49,6 +55,19 @@ report(tlsrpt_parser *tp, sd_code code, const char *fmt, ...) {
   return f;
 }
 
+/* Length of "v=TLSRPTv1" *WSP ";" at the start of txt (0: not so);
+ * *blanks tells whether blanks precede the ';'. */
+static size_t version_prefix(const char *txt, size_t len, int *blanks) {
+  static const char version[] = "v=TLSRPTv1";
+  size_t n = sizeof(version) - 1, i = n;
+  *blanks = 0;
+  if (!txt || len < n || memcmp(txt, version, n) != 0) return 0;
+  while (i < len && is_wsp(txt[i])) i++;
+  if (i >= len || txt[i] != ';') return 0;
+  *blanks = i > n;
+  return i + 1;
+}
+
 static int has_prefix_ci(const char *s, size_t len, const char *prefix) {
   size_t n = strlen(prefix);
   return len >= n && strncasecmp(s, prefix, n) == 0;
@@ -68,6 +87,9 @@ static int uri_chars_ok(const char *uri, size_t len) {
 static const char *rua_problem(const char *uri, size_t len) {
   if (len == 0) return "is empty";
   if (!uri_chars_ok(uri, len)) return "contains blanks, control or non-ASCII bytes";
+  if (memchr(uri, '!', len))
+    return "contains a raw '!' (RFC 8460 §3: '!' and ',' in a URI must be percent-encoded; TLSRPT has no "
+           "DMARC-style !size suffix)";
   if (has_prefix_ci(uri, len, "mailto:")) {
     const char *addr = uri + 7, *end = uri + len;
     const char *stop = memchr(addr, '?', (size_t)(end - addr)); /* mailto headers */
@@ -103,6 +125,7 @@ static void add_rua(tlsrpt_parser *tp, const char *uri, size_t len) {
 
 static void parse_rua(tlsrpt_parser *tp, const char *value, size_t len) {
   const char *p = value, *end = value + len;
+  size_t empty = 0, uris = 0;
   for (;;) {
     while (p < end && is_wsp(*p)) p++;
     const char *start = p;
@@ -110,6 +133,13 @@ static void parse_rua(tlsrpt_parser *tp, const char *value, size_t len) {
     const char *stop = p;
     while (stop > start && is_wsp(stop[-1])) stop--;
     size_t uri_len = (size_t)(stop - start);
+    uris++;
+    if (uri_len == 0) {
+      empty++;
+      if (p >= end) break;
+      p++;
+      continue;
+    }
     add_rua(tp, start, uri_len);
     const char *why = rua_problem(start, uri_len);
     if (why) {
@@ -121,6 +151,15 @@ static void parse_rua(tlsrpt_parser *tp, const char *value, size_t len) {
     }
     if (p >= end) break;
     p++; /* the comma */
+  }
+  if (empty) {
+    char q[SD_STS_QUOTE_SIZE];
+    sd_finding *f = empty == uris
+                        ? report(tp, SD_C_TLSRPT_BAD_RUA, "rua \"%s\" names no URI", sd_sts_quote_detail(q, value, len))
+                        : report(tp, SD_C_TLSRPT_BAD_RUA, "rua \"%s\" has %zu empty URI(s) between commas",
+                                 sd_sts_quote_detail(q, value, len), empty);
+    sd_finding_set_remedy(f, "use rua=mailto:<address> or rua=https://<host>/<path>, several separated by single "
+                             "commas (RFC 8460 §3)");
   }
 }
 
@@ -162,15 +201,27 @@ int sd_tlsrpt_parse(const char *txt, size_t len, sd_tlsrpt_record *out, sd_findi
   if (!txt) len = 0;
   out->status = SD_TLSRPT_INVALID;
   out->raw = sd_sts_quote_dup(txt, len);
-  if (len < TLSRPT_PREFIX_LEN || memcmp(txt, TLSRPT_PREFIX, TLSRPT_PREFIX_LEN) != 0) {
+  int blanks;
+  size_t prefix = version_prefix(txt, len, &blanks);
+  if (prefix == 0) {
     char q[SD_STS_QUOTE_SIZE];
-    sd_finding *f = report(&tp, SD_C_TLSRPT_SYNTAX,
-                           "record \"%s\" does not start with exactly v=TLSRPTv1; so senders ignore it",
-                           sd_sts_quote_detail(q, txt, len));
-    sd_finding_set_remedy(f, "publish v=TLSRPTv1; rua=mailto:<address>");
+    int quoted = len > 0 && (txt[0] == '"' || txt[0] == '\'');
+    sd_finding *f = report(&tp, SD_C_TLSRPT_SYNTAX, "record \"%s\" does not start with exactly v=TLSRPTv1; so "
+                                                     "senders ignore it%s",
+                           sd_sts_quote_detail(q, txt, len),
+                           quoted ? ": it starts with a quote character (the quotes were published as part of "
+                                    "the text)" : "");
+    sd_finding_set_remedy(f, "publish v=TLSRPTv1; rua=mailto:<address>%s",
+                          quoted ? " without quotes (in a zone file they only delimit the string)" : "");
     return -1;
   }
-  const char *cursor = txt + TLSRPT_PREFIX_LEN - 1, *end = txt + len, *field;
+  if (blanks) {
+    sd_finding *f = report(&tp, SD_C_TLSRPT_VERSION_BLANK,
+                           "blanks between v=TLSRPTv1 and ';': the grammar allows them, but senders that look for "
+                           "a record beginning with v=TLSRPTv1; (RFC 8460 §3) ignore this one");
+    sd_finding_set_remedy(f, "write v=TLSRPTv1; without blanks before the ';'");
+  }
+  const char *cursor = txt + prefix - 1, *end = txt + len, *field;
   size_t field_len;
   while (sd_sts_next_field(&cursor, end, &field, &field_len)) parse_field(&tp, field, field_len);
   if (!tp.rua_seen) {
@@ -183,13 +234,14 @@ int sd_tlsrpt_parse(const char *txt, size_t len, sd_tlsrpt_record *out, sd_findi
 }
 
 static int is_tlsrpt_record(const char *txt, size_t len) {
-  return txt && len >= TLSRPT_PREFIX_LEN && memcmp(txt, TLSRPT_PREFIX, TLSRPT_PREFIX_LEN) == 0;
+  int blanks;
+  return version_prefix(txt, len, &blanks) > 0;
 }
 
 static int is_botched_tlsrpt_record(const char *txt, size_t len) {
   if (!txt || is_tlsrpt_record(txt, len)) return 0;
   size_t i = 0;
-  while (i < len && is_wsp(txt[i])) i++;
+  while (i < len && (is_wsp(txt[i]) || txt[i] == '"' || txt[i] == '\'')) i++;
   return has_prefix_ci(txt + i, len - i, "v=tlsrpt");
 }
 

@@ -24,6 +24,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "tls/dane_explain.h"
 #include "tls/verify.h"
 #include "tls/x509_util.h"
 #include "util/str.h"
@@ -138,66 +139,6 @@ static void read_match(SSL *ssl, sd_dane_result *out, uint8_t *usage) {
   free(hex);
 }
 
-/* --- diagnosis of a mismatch: are the parameters or the data wrong? ---- */
-
-/* Full value of cert under selector and matching type; caller frees with
- * OPENSSL_free. */
-static unsigned char *cert_value(X509 *cert, int selector, int mtype, size_t *len) {
-  unsigned char *der = NULL;
-  int n = selector == 0 ? i2d_X509(cert, &der) : i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
-  if (n <= 0) {
-    OPENSSL_free(der);
-    return NULL;
-  }
-  if (mtype == 0) {
-    *len = (size_t)n;
-    return der;
-  }
-  unsigned char *md = OPENSSL_malloc(EVP_MAX_MD_SIZE);
-  unsigned int md_len = 0;
-  int ok = md && EVP_Digest(der, (size_t)n, md, &md_len, mtype == 1 ? EVP_sha256() : EVP_sha512(),
-                            NULL);
-  OPENSSL_free(der);
-  if (!ok) {
-    OPENSSL_free(md);
-    return NULL;
-  }
-  *len = md_len;
-  return md;
-}
-
-/* Usage a record needs to match a certificate served at depth. */
-static int usage_for_depth(int depth) { return depth == 0 ? DANE_EE : DANE_TA; }
-
-/* Looks for a record whose data is the value of a served certificate under
- * other parameters; on a hit returns a hint naming the right record. */
-static char *find_wrong_params(STACK_OF(X509) *all, const sd_tlsa *rrs, size_t count) {
-  for (int d = 0; d < sk_X509_num(all); d++) {
-    for (int sel = 0; sel <= 1; sel++) {
-      for (int mt = 0; mt <= 2; mt++) {
-        size_t len = 0;
-        unsigned char *v = cert_value(sk_X509_value(all, d), sel, mt, &len);
-        if (!v) continue;
-        for (size_t i = 0; rrs && i < count; i++) {
-          const sd_tlsa *t = &rrs[i];
-          if (!t->data || t->data_len != len || memcmp(t->data, v, len) != 0) continue;
-          if (t->usage == usage_for_depth(d) && t->selector == sel && t->mtype == mt) continue;
-          OPENSSL_free(v);
-          char *rec = sd_tlsa_format(t);
-          char *hint = sd_asprintf("the data of record \"%.80s%s\" is the certificate at depth %d "
-                                   "under parameters %d %d %d: fix the usage/selector/matching type",
-                                   rec ? rec : "?", rec && strlen(rec) > 80 ? "..." : "", d,
-                                   usage_for_depth(d), sel, mt);
-          free(rec);
-          return hint;
-        }
-        OPENSSL_free(v);
-      }
-    }
-  }
-  return NULL;
-}
-
 static char *join_errors(const sd_verify_errors *errs) {
   sd_buf b = {0};
   for (size_t i = 0; i < errs->count; i++) {
@@ -207,10 +148,20 @@ static char *join_errors(const sd_verify_errors *errs) {
   return sd_buf_take(&b);
 }
 
-static void diagnose_mismatch(STACK_OF(X509) *all, const sd_tlsa *rrs, size_t count,
+/* The verifier sees only the usable records; the findings explain a
+ * mismatch again with the whole RRset (compare/findings_mx.c). */
+static void diagnose_mismatch(const sd_chain *chain, STACK_OF(X509) *all, const sd_tlsa *rrs, size_t count,
                               sd_dane_result *out) {
-  char *hint = find_wrong_params(all, rrs, count);
-  out->params_wrong = hint != NULL;
+  sd_dane_explanation why;
+  sd_dane_explain_mismatch(chain, rrs, NULL, count, &why);
+  out->params_wrong = why.cause == SD_DANE_CAUSE_PARAMS_WRONG;
+  char *hint = out->params_wrong
+                   ? sd_asprintf("the data of record \"%.80s%s\" is the certificate at depth %d under "
+                                 "other parameters: fix the usage/selector/matching type (\"%.80s%s\")",
+                                 why.record ? why.record : "?", why.record && strlen(why.record) > 80 ? "..." : "",
+                                 why.depth, why.fixed ? why.fixed : "?",
+                                 why.fixed && strlen(why.fixed) > 80 ? "..." : "")
+                   : NULL;
   char *leaf_key = NULL;
   unsigned char *der = NULL;
   int n = i2d_X509(sk_X509_value(all, 0), &der);
@@ -219,11 +170,11 @@ static void diagnose_mismatch(STACK_OF(X509) *all, const sd_tlsa *rrs, size_t co
   fail(out, SD_C_DANE_TLSA_MISMATCH,
        sd_asprintf("no usable TLSA record matches the %d certificate(s) served; %s; the served "
                    "leaf key is \"%s\"",
-                   sk_X509_num(all),
-                   hint ? hint : "the record data matches nothing served (stale or wrong key)",
+                   sk_X509_num(all), hint ? hint : "no usable record's data is a served certificate",
                    leaf_key ? leaf_key : "?"));
   free(hint);
   free(leaf_key);
+  sd_dane_explanation_free(&why);
 }
 
 static int has_time_error(const sd_verify_errors *errs) {
@@ -232,10 +183,10 @@ static int has_time_error(const sd_verify_errors *errs) {
 }
 
 /* Maps the recorded errors to one code, most specific first. */
-static void classify_failure(const sd_verify_errors *errs, STACK_OF(X509) *all, const sd_tlsa *rrs,
+static void classify_failure(const sd_chain *chain, const sd_verify_errors *errs, STACK_OF(X509) *all, const sd_tlsa *rrs,
                              size_t count, uint8_t matched_usage, sd_dane_result *out) {
   if (sd_verify_errors_has(errs, X509_V_ERR_DANE_NO_MATCH)) {
-    diagnose_mismatch(all, rrs, count, out);
+    diagnose_mismatch(chain, all, rrs, count, out);
     return;
   }
   char *all_errors = join_errors(errs);
@@ -256,7 +207,7 @@ static void classify_failure(const sd_verify_errors *errs, STACK_OF(X509) *all, 
   free(all_errors);
 }
 
-static void verify_parsed(STACK_OF(X509) *all, X509 *leaf, const sd_tlsa *rrs, size_t count,
+static void verify_parsed(const sd_chain *chain, STACK_OF(X509) *all, X509 *leaf, const sd_tlsa *rrs, size_t count,
                           const char *base, const char *const *names, size_t name_count,
                           time_t now, sd_dane_result *out) {
   dane_run run = {0};
@@ -287,7 +238,7 @@ static void verify_parsed(STACK_OF(X509) *all, X509 *leaf, const sd_tlsa *rrs, s
     fail(out, SD_C_DANE_VALIDATION_FAILED,
          sd_strdup("OpenSSL accepted the chain but reported no matching TLSA record"));
   } else {
-    classify_failure(&errs, all, rrs, count, usage, out);
+    classify_failure(chain, &errs, all, rrs, count, usage, out);
   }
   sd_verify_errors_free(&errs);
   dane_run_free(&run);
@@ -308,7 +259,7 @@ void sd_dane_verify(const sd_chain *chain, const sd_tlsa *rrs, size_t count,
   else if (sd_x509_parse_chain(chain, &all, &leaf, &detail) != 0)
     fail(out, SD_C_DANE_VALIDATION_FAILED, detail);
   else
-    verify_parsed(all, leaf, rrs, count, base, names, name_count, now, out);
+    verify_parsed(chain, all, leaf, rrs, count, base, names, name_count, now, out);
   sk_X509_pop_free(all, X509_free);
   free(base);
   ERR_clear_error();

@@ -67,11 +67,11 @@ int sd_x509_parse_chain(const sd_chain *chain, STACK_OF(X509) **all, X509 **leaf
   return 0;
 }
 
-char *sd_x509_subject(X509 *cert) {
+static char *name_text(const X509_NAME *name) {
   BIO *bio = BIO_new(BIO_s_mem());
   if (!bio) return NULL;
   char *text = NULL;
-  if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+  if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
     char *mem = NULL;
     long n = BIO_get_mem_data(bio, &mem);
     text = n > 0 ? sd_strndup(mem, (size_t)n) : sd_strdup("");
@@ -79,6 +79,10 @@ char *sd_x509_subject(X509 *cert) {
   BIO_free(bio);
   return text;
 }
+
+char *sd_x509_subject(X509 *cert) { return name_text(X509_get_subject_name(cert)); }
+
+char *sd_x509_issuer(X509 *cert) { return name_text(X509_get_issuer_name(cert)); }
 
 char *sd_x509_dns_sans(X509 *cert) {
   GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
@@ -135,8 +139,10 @@ static char *describe_error(X509_STORE_CTX *ctx, int err, int depth) {
                         sans && *sans ? sans : "none");
     free(sans);
   }
+  /* An empty subject (common in leaf certificates that rely on SANs) is
+   * named as such, not printed as "subject ,". */
   char *s = sd_asprintf("%s (depth %d%s%s%s)", what, depth, subject ? ", subject " : "",
-                        subject ? subject : "", extra ? extra : "");
+                        subject ? (*subject ? subject : "(empty)") : "", extra ? extra : "");
   free(subject);
   free(extra);
   return s;

@@ -42,6 +42,8 @@ void sd_verify_errors_free(sd_verify_errors *errs);
 
 /* Subject on one line (RFC 2253 order); caller frees. */
 char *sd_x509_subject(X509 *cert);
+/* Issuer on one line (RFC 2253 order); caller frees. */
+char *sd_x509_issuer(X509 *cert);
 /* DNS subjectAltNames separated by ", "; "" when none; caller frees. */
 char *sd_x509_dns_sans(X509 *cert);
 /* "2024-01-31T12:00:00Z"; caller frees. */

@@ -58,6 +58,24 @@ static int has_non_ascii(const char *s) {
   return 0;
 }
 
+/* Why raw is not a domain name, naming the domain the user most likely
+ * meant when raw is an email address or a URL. */
+static void explain_invalid(const char *raw, char *err, size_t err_len) {
+  const char *at = strrchr(raw, '@'), *scheme = strstr(raw, "://");
+  if (scheme) {
+    const char *host = scheme + 3;
+    size_t n = strcspn(host, "/:?#");
+    snprintf(err, err_len, "a URL, not a domain name: give only the domain, e.g. '%.*s'", (int)(n > 100 ? 100 : n),
+             host);
+  } else if (at) {
+    snprintf(err, err_len, "an email address, not a domain name: give the part after '@', e.g. '%.100s'", at + 1);
+  } else {
+    snprintf(err, err_len,
+             "not a valid domain name (letters, digits and hyphens in 2 or more labels of 1-63 bytes, at most %d "
+             "bytes)", SD_DOMAIN_MAX);
+  }
+}
+
 int sd_domain_normalize(const char *input, size_t input_len, char *out, size_t out_len, char *err,
                         size_t err_len) {
   while (input_len && (*input == ' ' || *input == '\t')) input++, input_len--;
@@ -96,7 +114,7 @@ int sd_domain_normalize(const char *input, size_t input_len, char *out, size_t o
     for (char *p = out; *p; p++)
       if (*p >= 'A' && *p <= 'Z') *p = (char)(*p + 32);
   } else {
-    snprintf(err, err_len, "not a valid domain name (letters, digits and hyphens in 2 or more labels of 1-63 bytes, at most %d bytes)", SD_DOMAIN_MAX);
+    explain_invalid(raw, err, err_len);
   }
   free(ascii);
   return ok ? 0 : -1;

@@ -90,10 +90,36 @@ static void test_line_endings(void **state) {
   expect_valid("version: STSv1\nmode: enforce\nmx: mx1.example.test\nmax_age: 604800\n", SD_C__COUNT);
   expect_valid("version: STSv1\nmode: enforce\nmx: mx1.example.test\nmax_age: 604800", SD_C__COUNT);
   expect_valid("version: STSv1\r\nmode: enforce\nmx: mx1.example.test\r\nmax_age: 604800", SD_C__COUNT);
-  /* Blank lines, trailing blanks, blanks after the colon. */
-  expect_valid("version:STSv1  \n\nmode:\tenforce\t\r\nmx:   mx1.example.test \n\n  \nmax_age: 604800\n", SD_C__COUNT);
-  /* Blanks before a key are not in the grammar: the key is a near miss. */
-  expect_invalid("version: STSv1\nmode: enforce\nmx: a.example\n max_age: 604800\n", SD_C_STS_POLICY_NEAR_MISS_KEY);
+  /* Trailing blanks, blanks after the colon. */
+  expect_valid("version:STSv1  \nmode:\tenforce\t\r\nmx:   mx1.example.test \nmax_age: 604800\n", SD_C__COUNT);
+  /* Blank lines (leading, between fields, trailing; empty or blanks only)
+   * are not in the grammar (RFC 8461 §3.2): one finding for all. */
+  const char *blank[] = {"\nversion: STSv1\nmode: enforce\nmx: a.example\nmax_age: 604800\n",
+                         "version: STSv1\nmode: enforce\n\nmx: a.example\nmax_age: 604800\n",
+                         "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 604800\n\n",
+                         "version: STSv1\r\nmode: enforce\r\nmx: a.example\r\nmax_age: 604800\r\n \r\n",
+                         "---\nversion: STSv1\nmode: enforce\nmx: a.example\nmax_age: 604800\n\n\n"};
+  for (size_t i = 0; i < sizeof(blank) / sizeof(blank[0]); i++) expect_invalid(blank[i], SD_C_STS_POLICY_SYNTAX);
+  sd_sts_policy p;
+  sd_findings f = {0};
+  assert_int_equal(parse("version: STSv1\n\nmode: enforce\n\nmx: a.example\nmax_age: 604800\n\n", &p, &f), -1);
+  assert_int_equal(f.count, 1);
+  assert_non_null(strstr(f.items[0].detail, "3 blank line(s), the first is line 2"));
+  sd_sts_policy_free(&p);
+  sd_findings_clear(&f);
+  /* Blanks before a key are not in the grammar: one finding that says so,
+   * and the line is read as meant (no "missing max_age" as well). */
+  assert_int_equal(parse("version: STSv1\nmode: enforce\nmx: a.example\n      max_age: 604800\n", &p, &f), -1);
+  assert_int_equal(f.count, 1);
+  assert_int_equal(f.items[0].code, SD_C_STS_POLICY_SYNTAX);
+  assert_non_null(strstr(f.items[0].detail, "is indented"));
+  assert_int_equal(p.max_age, 604800);
+  sd_sts_policy_free(&p);
+  sd_findings_clear(&f);
+  /* An extension needs a value of at least one character. */
+  expect_invalid("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 604800\next:\n", SD_C_STS_POLICY_SYNTAX);
+  expect_invalid("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 604800\next:   \n", SD_C_STS_POLICY_SYNTAX);
+  expect_valid("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 604800\next: v\n", SD_C__COUNT);
   /* Bare CR is not a line end. */
   expect_invalid("version: STSv1\rmode: enforce\nmx: a.example\nmax_age: 604800\n", SD_C_STS_POLICY_SYNTAX);
 }
@@ -197,7 +223,7 @@ static void test_duplicate_keys(void **state) {
 
 static void test_near_miss_keys(void **state) {
   (void)state;
-  const char *keys[] = {"nmx", "MX", "mx ", " mx", "Mx", "mxx"};
+  const char *keys[] = {"nmx", "MX", "mx ", "Mx", "mxx", "xm"};
   for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
     char body[200];
     snprintf(body, sizeof(body), "version: STSv1\nmode: enforce\n%s: a.example\nmax_age: 604800\n", keys[i]);
@@ -223,6 +249,14 @@ static void test_near_miss_keys(void **state) {
   /* Unknown, well-formed and unlike any key: ignored silently. */
   expect_valid("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 604800\nreport_uri: https://x\n", SD_C__COUNT);
   expect_valid("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 604800\nid: 12\n", SD_C__COUNT);
+  /* One changed letter of a short key is another word, not a typo: "more"
+   * (a real extension) and "node" are not "mode"; "mdoe" and "mod" are. */
+  expect_valid("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 604800\nmore: x\nnode: y\nms: z\n",
+               SD_C__COUNT);
+  expect_valid("version: STSv1\nmode: enforce\nmdoe: testing\nmx: a.example\nmax_age: 604800\n",
+               SD_C_STS_POLICY_NEAR_MISS_KEY);
+  expect_valid("version: STSv1\nmode: enforce\nmod: testing\nmx: a.example\nmax_age: 604800\n",
+               SD_C_STS_POLICY_NEAR_MISS_KEY);
 }
 
 static void test_syntax_lines(void **state) {

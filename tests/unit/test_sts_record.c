@@ -107,7 +107,7 @@ static void test_whitespace_and_trailing_separator(void **state) {
   sd_findings f = {0};
   const char *ok[] = {
       "v=STSv1;id=abc",         "v=STSv1; id=abc;",       "v=STSv1;\tid=abc\t;\t",
-      "v=STSv1;  id=abc  ;  ",  "v=STSv1; id=abc ; x=y ;", "v=STSv1; ID=abc",
+      "v=STSv1;  id=abc  ;  ",  "v=STSv1; id=abc ; x=y ;",
   };
   for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
     assert_int_equal(parse_one(ok[i], &rec, &f), SD_STS_RECORD_VALID);
@@ -201,9 +201,65 @@ static void test_duplicate_field(void **state) {
   sd_findings_clear(&f);
 }
 
+/* RFC 8461 §3.1 writes %s"id=" (RFC 7405): "ID=" is an extension, and the
+ * record has no id; the finding says why. */
+static void test_id_case_sensitive(void **state) {
+  (void)state;
+  sd_sts_record rec;
+  sd_findings f = {0};
+  assert_int_equal(parse_one("v=STSv1; ID=abc", &rec, &f), SD_STS_RECORD_INVALID);
+  const sd_finding *no_id = sd_findings_find(&f, SD_C_STS_RECORD_NO_ID);
+  assert_non_null(no_id);
+  assert_non_null(strstr(no_id->detail, "case-sensitive"));
+  sd_sts_record_free(&rec);
+  sd_findings_clear(&f);
+  /* id and ID side by side are two fields, not a duplicate. */
+  assert_int_equal(parse_one("v=STSv1; id=abc; ID=xyz", &rec, &f), SD_STS_RECORD_VALID);
+  assert_string_equal(rec.id, "abc");
+  assert_int_equal(f.count, 0);
+  sd_sts_record_free(&rec);
+}
+
+/* The separator is *WSP ";" *WSP, also after v=STSv1: valid, with a
+ * warning, since §3.1 also discards records not beginning "v=STSv1;". */
+static void test_blank_before_first_separator(void **state) {
+  (void)state;
+  const char *spaced[] = {"v=STSv1 ; id=abc", "v=STSv1\t;id=abc", "v=STSv1  ;  id=abc;"};
+  for (size_t i = 0; i < sizeof(spaced) / sizeof(spaced[0]); i++) {
+    sd_sts_record rec;
+    sd_findings f = {0};
+    assert_int_equal(parse_one(spaced[i], &rec, &f), SD_STS_RECORD_VALID);
+    assert_string_equal(rec.id, "abc");
+    assert_int_equal(f.count, 1);
+    assert_non_null(sd_findings_find(&f, SD_C_STS_RECORD_VERSION_BLANK));
+    sd_sts_record_free(&rec);
+    sd_findings_clear(&f);
+  }
+}
+
+/* Version not first, or the zone-file quotes published as data: no
+ * record for senders (no policy), and a finding that says why. */
+static void test_version_not_first_and_quotes(void **state) {
+  (void)state;
+  const struct { const char *txt, *says; } cases[] = {
+      {"id=20240101T000000; v=STSv1;", "not first"},
+      {"\"v=STSv1; id=1\"", "quote"},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    sd_sts_record rec;
+    sd_findings f = {0};
+    assert_int_equal(parse_one(cases[i].txt, &rec, &f), SD_STS_RECORD_INVALID);
+    const sd_finding *bad = sd_findings_find(&f, SD_C_STS_RECORD_BAD_VERSION);
+    assert_non_null(bad);
+    assert_non_null(strstr(bad->detail, cases[i].says));
+    sd_sts_record_free(&rec);
+    sd_findings_clear(&f);
+  }
+}
+
 static void test_bad_versions(void **state) {
   (void)state;
-  const char *botched[] = {"v=STSv2; id=1", "v=stsv1; id=1", "v=STSv1", "v=STSv1 ; id=1",
+  const char *botched[] = {"v=STSv2; id=1", "v=stsv1; id=1", "v=STSv1", "v=STSv1 id=1",
                            " v=STSv1; id=1", "V=STSV1;id=1", "v=STS1; id=1"};
   for (size_t i = 0; i < sizeof(botched) / sizeof(botched[0]); i++) {
     sd_sts_record rec;
@@ -378,6 +434,9 @@ int main(void) {
       cmocka_unit_test(test_extensions),
       cmocka_unit_test(test_duplicate_field),
       cmocka_unit_test(test_bad_versions),
+      cmocka_unit_test(test_id_case_sensitive),
+      cmocka_unit_test(test_blank_before_first_separator),
+      cmocka_unit_test(test_version_not_first_and_quotes),
       cmocka_unit_test(test_unrelated_records_dropped),
       cmocka_unit_test(test_multiple_records),
       cmocka_unit_test(test_botched_beside_valid_is_ignored),

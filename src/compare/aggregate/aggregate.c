@@ -279,7 +279,7 @@ const char *const sd_agg_sts_c2_keys[] = {"dns", "tcp", "tls", "tls-name", "tls-
                                           "syntax-max-age", "syntax-no-mx", "syntax-bad-mx-pattern", NULL};
 const char *const sd_agg_sts_c3_keys[] = {"cert-host-mismatch", "cert-untrusted", "cert-expired", "cert-invalid",
                                           "smtp-starttls-missing", NULL};
-const char *const sd_agg_sts_c4_keys[] = {"typo", "tld", "third-label", "different", "lists-policy-host",
+const char *const sd_agg_sts_c4_keys[] = {"typo", "tld", "third-label", "different", "unlisted", "lists-policy-host",
                                           "earlier-mx", NULL};
 const char *const sd_agg_dane_bogus_keys[] = {"dnssec-expired-rrsig", "dnssec-bogus", "dnssec-lookup-failed",
                                               NULL};
@@ -373,15 +373,16 @@ static int class3(sd_agg *a, const domain_facts *f) {
 
 static int class4(sd_agg *a, const domain_facts *f) {
   if (!has(f, SD_C_STS_MX_MISMATCH)) return 0;
-  const char *kinds[] = {"typo", "tld", "third-label", "different"};
-  int seen[4] = {0}, lists_host = 0;
+  const char *kinds[] = {"typo", "tld", "third-label", "different", "unlisted"};
+  enum { KINDS = sizeof(kinds) / sizeof(kinds[0]) };
+  int seen[KINDS] = {0}, lists_host = 0;
   const cJSON *mx;
   cJSON_ArrayForEach(mx, f->mx) {
-    int k = sd_agg_name_index(kinds, 4, sd_agg_jstr(mx, "sts_mismatch"));
+    int k = sd_agg_name_index(kinds, KINDS, sd_agg_jstr(mx, "sts_mismatch"));
     if (k >= 0) seen[k] = 1;
     lists_host |= sd_agg_jtrue(mx, "sts_lists_policy_host");
   }
-  for (int k = 0; k < 4; k++)
+  for (int k = 0; k < KINDS; k++)
     if (seen[k]) sd_strmap_add(&a->sts_c4, kinds[k], 1);
   if (lists_host) sd_strmap_add(&a->sts_c4, "lists-policy-host", 1);
   a->c[SD_AGG_STS_C4]++;
