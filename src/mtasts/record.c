@@ -253,17 +253,18 @@ static void parse_field(record_parser *rp, const char *field, size_t len) {
   check_extension(rp, field, len, key_len);
 }
 
-/* Length of the version part "v=STSv1" *WSP ";" at the start of txt, 0
- * when txt does not start so; *blanks tells whether blanks precede ';'. */
-static size_t version_prefix(const char *txt, size_t len, int *blanks) {
-  static const char version[] = "v=STSv1";
-  size_t n = sizeof(version) - 1, i = n;
+size_t sd_txt_version_prefix(const char *txt, size_t len, const char *version, int *blanks) {
+  size_t n = strlen(version), i = n;
   *blanks = 0;
   if (!txt || len < n || memcmp(txt, version, n) != 0) return 0;
   while (i < len && is_wsp(txt[i])) i++;
   if (i >= len || txt[i] != ';') return 0;
   *blanks = i > n;
   return i + 1;
+}
+
+static size_t version_prefix(const char *txt, size_t len, int *blanks) {
+  return sd_txt_version_prefix(txt, len, "v=STSv1", blanks);
 }
 
 /* A field exactly v=STSv1 somewhere after the first field. */

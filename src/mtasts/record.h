@@ -70,6 +70,10 @@ int sd_sts_ext_value_valid(const char *value, size_t len);
  * empty for ";;"), or 0 when nothing but an optional trailing ";" is left.
  * Each call consumes at least one byte, so a loop over it always ends.
  */
+/* Length of version *WSP ";" at the start of txt (e.g. "v=STSv1 ;"), 0 when
+ * txt does not start so; *blanks tells whether blanks precede the ';'. The
+ * grammars' separator is *WSP ";" *WSP (RFC 8461 §3.1, RFC 8460 §3). */
+size_t sd_txt_version_prefix(const char *txt, size_t len, const char *version, int *blanks);
 int sd_sts_next_field(const char **cursor, const char *end, const char **field,
                       size_t *field_len);
 

@@ -55,17 +55,8 @@ report(tlsrpt_parser *tp, sd_code code, const char *fmt, ...) {
   return f;
 }
 
-/* Length of "v=TLSRPTv1" *WSP ";" at the start of txt (0: not so);
- * *blanks tells whether blanks precede the ';'. */
 static size_t version_prefix(const char *txt, size_t len, int *blanks) {
-  static const char version[] = "v=TLSRPTv1";
-  size_t n = sizeof(version) - 1, i = n;
-  *blanks = 0;
-  if (!txt || len < n || memcmp(txt, version, n) != 0) return 0;
-  while (i < len && is_wsp(txt[i])) i++;
-  if (i >= len || txt[i] != ';') return 0;
-  *blanks = i > n;
-  return i + 1;
+  return sd_txt_version_prefix(txt, len, "v=TLSRPTv1", blanks);
 }
 
 static int has_prefix_ci(const char *s, size_t len, const char *prefix) {
