@@ -415,7 +415,10 @@ def main():
     print("forgery: %d attacks, %d accepted as secure" % (len(chosen), len(accepted_attacks)))
     if args.expect_accepted is not None:   # the suite's own test: it must fail where expected
         expected = set(filter(None, args.expect_accepted.split(",")))
-        return 0 if set(accepted_attacks) == expected and not failures else 1
+        ok = set(accepted_attacks) == expected and not failures
+        print("forgery self-test: %s (expected accepted: %s)" % (
+            "ok, the suite failed where it should" if ok else "FAIL", ", ".join(sorted(expected))))
+        return 0 if ok else 1
     return 1 if accepted_attacks or failures else 0
 
 
