@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 
+#include "util/hash.h"
 #include "util/str.h"
 
 /* Results older than this (by verification time) are recomputed: validity
@@ -70,11 +71,7 @@ void sd_verify_memo_free(sd_verify_memo *m) {
 
 size_t sd_verify_memo_hits(const sd_verify_memo *m) { return m ? m->hits : 0; }
 
-static uint64_t fnv1a(const char *s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-  return h;
-}
+static uint64_t fnv1a(const char *s) { return sd_fnv1a64(s, strlen(s)); }
 
 /* The chain enters the key as the SHA-256 of all its certificates. */
 static void chain_digest(const sd_chain *chain, sd_buf *key) {

@@ -3,15 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
 #include "util/str.h"
 
 static uint64_t key_hash(const char *name, uint16_t type) {
-  uint64_t h = 14695981039346656037ULL ^ type; /* FNV-1a over the lower-cased name */
-  for (const char *p = name; *p; p++) {
-    char c = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
-    h = (h ^ (uint8_t)c) * 1099511628211ULL;
-  }
-  return h;
+  return sd_fnv1a64_lower(SD_FNV1A64_BASIS ^ type, name);
 }
 
 int sd_dns_cache_init(sd_dns_cache *cache, size_t capacity) {

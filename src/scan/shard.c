@@ -1,5 +1,7 @@
 #include "scan/shard.h"
 
+#include "util/hash.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,15 +9,7 @@
 
 #define SHARD_COUNT_MAX 1000000
 
-uint64_t sd_shard_hash(const void *data, size_t len) {
-  const unsigned char *p = data;
-  uint64_t h = 14695981039346656037ULL;
-  for (size_t i = 0; i < len; i++) {
-    h ^= p[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
+uint64_t sd_shard_hash(const void *data, size_t len) { return sd_fnv1a64(data, len); }
 
 int sd_shard_owns(const sd_shard *shard, uint64_t key) {
   return shard->count <= 1 || key % shard->count == shard->index;

@@ -4,18 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
 #include "util/str.h"
 
 /* FNV-1a: keys are short and untrusted; the map grows at 50% load, so even
  * adversarial collisions only cost time, never correctness. */
-static uint64_t hash_key(const char *s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
+static uint64_t hash_key(const char *s) { return sd_fnv1a64(s, strlen(s)); }
 
 static sd_strmap_entry *probe(const sd_strmap_entry *slots, size_t cap, const char *key) {
   size_t i = (size_t)hash_key(key) & (cap - 1);
