@@ -11,8 +11,12 @@
 #include "util/atomic_file.h"
 #include "util/str.h"
 
-enum { CHART_WIDTH = 760, BAR_LABEL_W = 330, BAR_AREA_W = 300, ROW_H = 22, STACK_LABEL_W = 130,
-       STACK_AREA_W = 600, LABEL_MAX = 58 };
+/* Chart geometry. Text is 12px; CHAR_W over-estimates the advance of a
+ * character of the sans-serif fonts browsers pick, so a label column sized
+ * from its longest line holds it (tests/report/html_layout.py checks every
+ * label's box in Chromium). Labels wrap at LABEL_WRAP characters. */
+enum { ROW_H = 22, LINE_H = 14, STACK_AREA_W = 600, BAR_AREA_W = 300, VALUE_W = 110, LABEL_WRAP = 44,
+       LABEL_LINES = 3, CHAR_W10 = 75 /* tenths of a pixel */, LEGEND_W = 100 };
 
 static const char *const palette[] = {"#2e7d32", "#9ccc65", "#bdbdbd", "#c62828", "#64b5f6", "#8e24aa",
                                       "#ff8f00", "#00838f"};
@@ -38,19 +42,83 @@ static void put_html(FILE *out, const char *s) {
   free(e);
 }
 
-/* A label cut to LABEL_MAX bytes for a chart (the table shows it whole). */
-static void put_label(FILE *out, const char *s) {
-  char buf[LABEL_MAX + 4];
-  size_t n = s ? strlen(s) : 0;
-  if (n > LABEL_MAX) {
-    size_t cut = LABEL_MAX;
-    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--; /* keep UTF-8 whole */
-    memcpy(buf, s, cut);
-    memcpy(buf + cut, "...", 4);
-  } else {
-    snprintf(buf, sizeof(buf), "%s", s ? s : "");
+/* A label split into at most LABEL_LINES lines of at most LABEL_WRAP bytes,
+ * at spaces where it can (the table below a chart shows every label whole). */
+typedef struct label_lines {
+  char line[LABEL_LINES][LABEL_WRAP + 4];
+  int count;
+} label_lines;
+
+static void wrap_label(const char *s, label_lines *out) {
+  memset(out, 0, sizeof(*out));
+  const char *p = s ? s : "";
+  while (*p && out->count < LABEL_LINES) {
+    size_t n = strlen(p);
+    if (n > LABEL_WRAP) {
+      n = LABEL_WRAP;
+      size_t space = n;
+      while (space > LABEL_WRAP / 2 && p[space] != ' ') space--;
+      if (p[space] == ' ') n = space;
+      while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80) n--; /* keep UTF-8 whole */
+    }
+    int last = out->count == LABEL_LINES - 1 && strlen(p) > n;
+    snprintf(out->line[out->count], sizeof(out->line[0]), "%.*s%s", (int)n, p, last ? "..." : "");
+    out->count++;
+    p += n;
+    while (*p == ' ') p++;
   }
-  put_html(out, buf);
+  if (out->count == 0) out->count = 1;
+}
+
+/* Characters (not bytes) of a UTF-8 string. */
+static size_t text_chars(const char *s) {
+  size_t n = 0;
+  for (; s && *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+  return n;
+}
+
+static int text_width(const char *s) { return (int)(text_chars(s) * CHAR_W10 / 10) + 4; }
+
+/* The width of the widest wrapped line of any row label (column 0). */
+static int label_column_width(const sd_table *tb) {
+  int w = 40;
+  for (size_t r = 0; r < tb->nrows; r++) {
+    const sd_cell *label = sd_table_cell(tb, r, 0);
+    label_lines l;
+    wrap_label(label && label->text ? label->text : "", &l);
+    for (int i = 0; i < l.count; i++)
+      if (text_width(l.line[i]) > w) w = text_width(l.line[i]);
+  }
+  return w + 8;
+}
+
+/* A wrapped label right-aligned at x, its lines centred on y_mid. */
+static void put_label_text(FILE *out, int x, double y_mid, const char *s) {
+  label_lines l;
+  wrap_label(s, &l);
+  double y = y_mid - (l.count - 1) * LINE_H / 2.0 + 4;
+  fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", x, y);
+  for (int i = 0; i < l.count; i++) {
+    fprintf(out, "<tspan x=\"%d\" dy=\"%d\">", x, i ? LINE_H : 0);
+    put_html(out, l.line[i]);
+    fputs("</tspan>", out);
+  }
+  fputs("</text>", out);
+}
+
+static int row_height(const sd_table *tb, size_t r) {
+  const sd_cell *label = sd_table_cell(tb, r, 0);
+  label_lines l;
+  wrap_label(label && label->text ? label->text : "", &l);
+  int h = l.count * LINE_H + 8;
+  return h > ROW_H ? h : ROW_H;
+}
+
+static void svg_open(FILE *out, int w, int h, const char *title) {
+  fprintf(out, "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" "
+               "viewBox=\"0 0 %d %d\"><title>", w, h, w, h);
+  put_html(out, title);
+  fputs("</title>\n", out);
 }
 
 static double share(long long n, long long d) { return d > 0 ? (double)n / (double)d : 0; }
@@ -64,67 +132,131 @@ static const sd_cell *first_numeric(const sd_table *tb, size_t row) {
 }
 
 static void bars_chart(FILE *out, const sd_table *tb) {
-  size_t h = tb->nrows * ROW_H + 8;
-  fprintf(out, "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%zu\" role=\"img\" "
-               "viewBox=\"0 0 %d %zu\"><title>", CHART_WIDTH, h, CHART_WIDTH, h);
-  put_html(out, tb->title);
-  fputs("</title>\n", out);
-  fprintf(out, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"%zu\" stroke=\"#9e9e9e\"/>\n", BAR_LABEL_W, BAR_LABEL_W, h);
+  int label_w = label_column_width(tb), h = 8;
+  for (size_t r = 0; r < tb->nrows; r++) h += row_height(tb, r);
+  svg_open(out, label_w + BAR_AREA_W + VALUE_W, h, tb->title);
+  fprintf(out, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"%d\" stroke=\"#9e9e9e\"/>\n", label_w, label_w, h);
+  int y = 4;
   for (size_t r = 0; r < tb->nrows; r++) {
     const sd_cell *label = sd_table_cell(tb, r, 0), *v = first_numeric(tb, r);
-    if (!v) continue;
-    double s = share(v->n, v->d);
-    if (s > 1) s = 1;
-    int w = (int)(s * BAR_AREA_W + 0.5);
-    size_t y = r * ROW_H + 4;
-    fprintf(out, "<text x=\"%d\" y=\"%zu\" text-anchor=\"end\">", BAR_LABEL_W - 6, y + 14);
-    put_label(out, label && label->text ? label->text : "");
-    fprintf(out, "</text><rect x=\"%d\" y=\"%zu\" width=\"%d\" height=\"%d\" fill=\"#1565c0\"/>", BAR_LABEL_W, y + 2, w,
-            ROW_H - 6);
-    char pct[32];
-    fprintf(out, "<text x=\"%d\" y=\"%zu\">%lld (%s)</text>\n", BAR_LABEL_W + w + 6, y + 14, v->n,
-            sd_percent(v->n, v->d, pct, sizeof(pct)));
+    int rh = row_height(tb, r);
+    if (v) {
+      double s = share(v->n, v->d);
+      if (s > 1) s = 1;
+      int w = (int)(s * BAR_AREA_W + 0.5);
+      double mid = y + rh / 2.0;
+      put_label_text(out, label_w - 6, mid, label && label->text ? label->text : "");
+      fprintf(out, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"#1565c0\"/>", label_w,
+              mid - (ROW_H - 6) / 2.0, w, ROW_H - 6);
+      char pct[32];
+      fprintf(out, "<text x=\"%d\" y=\"%.1f\">%lld (%s)</text>\n", label_w + w + 6, mid + 4, v->n,
+              sd_percent(v->n, v->d, pct, sizeof(pct)));
+    }
+    y += rh;
   }
   fputs("</svg></figure>\n", out);
 }
 
-static void stacked_chart(FILE *out, const sd_table *tb) {
-  size_t legend_h = 26, h = legend_h + tb->nrows * (ROW_H + 4) + 8;
-  fprintf(out, "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%zu\" role=\"img\" "
-               "viewBox=\"0 0 %d %zu\"><title>", CHART_WIDTH, h, CHART_WIDTH, h);
-  put_html(out, tb->title);
-  fputs("</title>\n", out);
-  for (size_t c = 1; c < tb->ncols; c++) {
-    int x = STACK_LABEL_W + (int)(c - 1) * 88; /* seven legend entries fit in CHART_WIDTH */
-    fprintf(out, "<rect x=\"%d\" y=\"4\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"15\">", x,
-            palette[(c - 1) % 8], x + 16);
-    put_label(out, tb->cols[c]);
+/* A legend of the numeric columns: one entry per line at the right. */
+static void legend(FILE *out, const sd_table *tb, int x, int y0, int first_col) {
+  for (size_t c = (size_t)first_col; c < tb->ncols; c++) {
+    int y = y0 + (int)(c - (size_t)first_col) * 18;
+    fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">", x,
+            y, palette[(c - (size_t)first_col) % 8], x + 16, y + 11);
+    put_html(out, tb->cols[c]);
     fputs("</text>\n", out);
   }
+}
+
+static int legend_width(const sd_table *tb, int first_col) {
+  int w = LEGEND_W;
+  for (size_t c = (size_t)first_col; c < tb->ncols; c++)
+    if (text_width(tb->cols[c]) + 24 > w) w = text_width(tb->cols[c]) + 24;
+  return w;
+}
+
+static void stacked_chart(FILE *out, const sd_table *tb) {
+  int label_w = label_column_width(tb), leg_w = legend_width(tb, 1), h = 8;
+  for (size_t r = 0; r < tb->nrows; r++) h += row_height(tb, r) + 4;
+  int leg_h = (int)(tb->ncols - 1) * 18 + 8;
+  svg_open(out, label_w + STACK_AREA_W + 16 + leg_w, h > leg_h ? h : leg_h, tb->title);
+  legend(out, tb, label_w + STACK_AREA_W + 16, 4, 1);
+  int y = 4;
   for (size_t r = 0; r < tb->nrows; r++) {
     const sd_cell *label = sd_table_cell(tb, r, 0);
+    int rh = row_height(tb, r);
     long long total = 0;
     for (size_t c = 1; c < tb->ncols; c++) {
       const sd_cell *v = sd_table_cell(tb, r, c);
       if (v && !v->text && v->n > 0) total += v->n;
     }
-    size_t y = legend_h + r * (ROW_H + 4);
-    fprintf(out, "<text x=\"%d\" y=\"%zu\" text-anchor=\"end\">", STACK_LABEL_W - 6, y + 15);
-    put_label(out, label && label->text ? label->text : "");
-    fputs("</text>", out);
-    double x = STACK_LABEL_W;
+    double mid = y + rh / 2.0;
+    put_label_text(out, label_w - 6, mid, label && label->text ? label->text : "");
+    double x = label_w;
     for (size_t c = 1; c < tb->ncols; c++) {
       const sd_cell *v = sd_table_cell(tb, r, c);
       if (!v || v->text || v->n <= 0 || total <= 0) continue;
       double w = share(v->n, total) * STACK_AREA_W;
-      fprintf(out, "<rect x=\"%.1f\" y=\"%zu\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>", x, y + 2, w,
-              ROW_H - 4, palette[(c - 1) % 8]);
+      fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>", x,
+              mid - (ROW_H - 4) / 2.0, w, ROW_H - 4, palette[(c - 1) % 8]);
       put_html(out, tb->cols[c]);
       fprintf(out, ": %lld</title></rect>", v->n);
       x += w;
     }
     fputs("\n", out);
+    y += rh + 4;
   }
+  fputs("</svg></figure>\n", out);
+}
+
+/* One line per numeric column with a denominator, across the rows (the
+ * snapshots, numbered on the x axis as in the table's first column order),
+ * each point the share of its denominator; y from 0 to 100%. */
+static void lines_chart(FILE *out, const sd_table *tb) {
+  enum { PLOT_W = 520, PLOT_H = 220, AXIS_W = 44, TOP = 10, BOTTOM = 40 };
+  int first = 1;
+  while ((size_t)first < tb->ncols) { /* skip count-only columns (no denominator) */
+    const sd_cell *c0 = sd_table_cell(tb, 0, (size_t)first);
+    if (c0 && !c0->text && c0->d > 0) break;
+    first++;
+  }
+  int leg_w = legend_width(tb, first), w = AXIS_W + PLOT_W + 24 + leg_w, h = TOP + PLOT_H + BOTTOM;
+  svg_open(out, w, h, tb->title);
+  for (int pct = 0; pct <= 100; pct += 25) {
+    double y = TOP + PLOT_H - PLOT_H * pct / 100.0;
+    fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>"
+                 "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>\n",
+            AXIS_W, y, AXIS_W + PLOT_W, y, AXIS_W - 6, y + 4, pct);
+  }
+  size_t n = tb->nrows;
+  double step = n > 1 ? (double)(PLOT_W - 40) / (double)(n - 1) : 0;
+  for (size_t r = 0; r < n; r++) {
+    double x = AXIS_W + 20 + step * (double)r;
+    fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%zu</text>\n", x, TOP + PLOT_H + 16, r + 1);
+  }
+  fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">snapshot (as numbered in the table)</text>\n",
+          AXIS_W + PLOT_W / 2, TOP + PLOT_H + 34);
+  for (size_t c = (size_t)first; c < tb->ncols; c++) {
+    const char *color = palette[(c - (size_t)first) % 8];
+    fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color);
+    for (size_t r = 0; r < n; r++) {
+      const sd_cell *v = sd_table_cell(tb, r, c);
+      double s = v && !v->text ? share(v->n, v->d) : 0;
+      fprintf(out, "%s%.1f,%.1f", r ? " " : "", AXIS_W + 20 + step * (double)r, TOP + PLOT_H - PLOT_H * (s > 1 ? 1 : s));
+    }
+    fputs("\"/>\n", out);
+    for (size_t r = 0; r < n; r++) {
+      const sd_cell *v = sd_table_cell(tb, r, c);
+      double s = v && !v->text ? share(v->n, v->d) : 0;
+      char pct[32];
+      fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>", AXIS_W + 20 + step * (double)r,
+              TOP + PLOT_H - PLOT_H * (s > 1 ? 1 : s), color);
+      put_html(out, tb->cols[c]);
+      fprintf(out, ", snapshot %zu: %lld (%s)</title></circle>", r + 1, v ? v->n : 0,
+              sd_percent(v ? v->n : 0, v ? v->d : 0, pct, sizeof(pct)));
+    }
+  }
+  legend(out, tb, AXIS_W + PLOT_W + 24, TOP, first);
   fputs("</svg></figure>\n", out);
 }
 
@@ -325,6 +457,7 @@ void sd_report_render_html_page(FILE *out, const sd_tables *t, const char *title
     }
     if (tb->chart == SD_CHART_BARS && tb->nrows) bars_chart(out, tb);
     if (tb->chart == SD_CHART_STACKED && tb->nrows) stacked_chart(out, tb);
+    if (tb->chart == SD_CHART_LINES && tb->nrows) lines_chart(out, tb);
     html_table(out, tb, page);
     fputs("</section>\n", out);
   }

@@ -255,7 +255,12 @@ static void test_history_two_snapshots(void **state) {
   cJSON_Delete(j);
   sd_tables tables = {0};
   sd_history_tables(&h, &tables);
-  assert_int_equal(tables.count, 2);
+  /* adoption, published and valid lines, four profiles' outcomes, then per
+   * transition the domains compared and the changes */
+  assert_int_equal(tables.count, 9);
+  assert_int_equal(tables.items[1].chart, SD_CHART_LINES);
+  assert_int_equal(tables.items[3].chart, SD_CHART_STACKED);
+  assert_int_equal(tables.items[3].nrows, 2);
   sd_tables_free(&tables);
   sd_history_free(&h);
 }

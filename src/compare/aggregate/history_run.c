@@ -153,6 +153,7 @@ cJSON *sd_history_to_json(const sd_history *h) {
     cJSON *adoption = cJSON_GetObjectItemCaseSensitive(full, "adoption");
     cJSON_AddItemToObject(s, "adoption", cJSON_DetachItemFromObjectCaseSensitive(adoption, "overall"));
     cJSON_AddItemToObject(s, "protected_by", cJSON_DetachItemFromObjectCaseSensitive(full, "protected_by"));
+    cJSON_AddItemToObject(s, "profiles", cJSON_DetachItemFromObjectCaseSensitive(full, "profiles"));
     cJSON_AddItemToArray(snaps, s);
     cJSON_Delete(full);
   }
@@ -172,6 +173,25 @@ cJSON *sd_history_to_json(const sd_history *h) {
   return root;
 }
 
+/* "N: label": the number the line charts put on their x axis. */
+static char *snapshot_label(const sd_history *h, size_t i) {
+  return sd_asprintf("%zu: %s", i + 1, h->labels[i] ? h->labels[i] : "?");
+}
+
+/* Shares of measured domains per snapshot, one line per counter. */
+static void series_table(const sd_history *h, sd_tables *out, const char *id, const char *title,
+                         const char *const *cols, const sd_adopt_counter *shown, size_t nshown) {
+  sd_table *tb = sd_tables_add(out, id, "7. Longitudinal", title, "% of the snapshot's measured domains",
+                               SD_CHART_LINES, nshown + 1, cols);
+  for (size_t i = 0; i < h->count; i++) {
+    const long long *c = h->snapshots[i].adoption.c;
+    char *label = snapshot_label(h, i);
+    sd_table_text(tb, label);
+    free(label);
+    for (size_t k = 0; k < nshown; k++) sd_table_num(tb, c[shown[k]], c[SD_ADOPT_DOMAINS]);
+  }
+}
+
 void sd_history_tables(const sd_history *h, sd_tables *out) {
   static const char *const cols[] = {"snapshot", "domains", "MTA-STS record", "valid policy", "enforce",
                                      "TLSRPT valid", "TLSA any MX", "DANE valid", "both valid"};
@@ -179,24 +199,62 @@ void sd_history_tables(const sd_history *h, sd_tables *out) {
                                            SD_ADOPT_TLSRPT_VALID, SD_ADOPT_TLSA_ANY_MX, SD_ADOPT_DANE_VALID,
                                            SD_ADOPT_BOTH_VALID};
   sd_table *tb = sd_tables_add(out, "over_time_adoption", "7. Longitudinal", "Adoption per snapshot",
-                               "% of the snapshot's domains", SD_CHART_NONE, 9, cols);
+                               "% of the snapshot's measured domains", SD_CHART_NONE, 9, cols);
   for (size_t i = 0; i < h->count; i++) {
     const long long *c = h->snapshots[i].adoption.c;
-    sd_table_text(tb, h->labels[i]);
+    char *label = snapshot_label(h, i);
+    sd_table_text(tb, label);
+    free(label);
     sd_table_num(tb, c[SD_ADOPT_DOMAINS], 0);
     for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++) sd_table_num(tb, c[shown[k]], c[SD_ADOPT_DOMAINS]);
   }
+  /* Charts of one kind of quantity each: publication, then deployments
+   * that validate, then the outcome per sender profile. */
+  static const char *const pub_cols[] = {"snapshot", "MTA-STS record", "TLSRPT record", "DNSSEC-signed MX",
+                                         "TLSA any MX"};
+  static const sd_adopt_counter pub[] = {SD_ADOPT_STS_RECORD, SD_ADOPT_TLSRPT_RECORD, SD_ADOPT_MX_DNSSEC,
+                                         SD_ADOPT_TLSA_ANY_MX};
+  series_table(h, out, "over_time_published", "Adoption over time: records published", pub_cols, pub, 4);
+  static const char *const valid_cols[] = {"snapshot", "valid MTA-STS policy", "enforce mode", "valid DANE",
+                                           "both valid"};
+  static const sd_adopt_counter valid[] = {SD_ADOPT_STS_VALID, SD_ADOPT_MODE_ENFORCE, SD_ADOPT_DANE_VALID,
+                                           SD_ADOPT_BOTH_VALID};
+  series_table(h, out, "over_time_valid", "Valid deployments over time", valid_cols, valid, 4);
+  for (int p = 0; p < SD_AGG_PROFILES; p++) {
+    const char *ocols[1 + SD_AGG_OUTCOMES];
+    ocols[0] = "snapshot";
+    for (int o = 0; o < SD_AGG_OUTCOMES; o++) ocols[1 + o] = sd_agg_outcome_names[o];
+    char *id = sd_asprintf("over_time_outcomes_%d", p);
+    char *title = sd_asprintf("Outcome for %s senders per snapshot", sd_agg_profile_names[p]);
+    tb = sd_tables_add(out, id, "7. Longitudinal", title, "% of the snapshot's measured domains", SD_CHART_STACKED,
+                       1 + SD_AGG_OUTCOMES, ocols);
+    free(id);
+    free(title);
+    for (size_t i = 0; i < h->count; i++) {
+      char *label = snapshot_label(h, i);
+      sd_table_text(tb, label);
+      free(label);
+      for (int o = 0; o < SD_AGG_OUTCOMES; o++)
+        sd_table_num(tb, h->snapshots[i].profiles[p][o], h->snapshots[i].adoption.c[SD_ADOPT_DOMAINS]);
+    }
+  }
   for (size_t i = 0; i + 1 < h->count; i++) {
     const sd_transition *t = &h->transitions[i];
-    char *title = sd_asprintf("Changes from %s to %s", t->from ? t->from : "?", t->to ? t->to : "?");
-    char *id = sd_asprintf("over_time_changes_%zu", i + 1);
+    char *title = sd_asprintf("Domains compared from %s to %s", t->from ? t->from : "?", t->to ? t->to : "?");
+    char *id = sd_asprintf("over_time_domains_%zu", i + 1);
+    tb = sd_tables_add(out, id, "7. Longitudinal", title, "", SD_CHART_NONE, 2,
+                       (const char *const[]){"domains", "count"});
+    free(title);
+    free(id);
+    sd_table_row(tb, "in both snapshots", t->in_both, 0);
+    sd_table_row(tb, "added", t->added, 0);
+    sd_table_row(tb, "removed", t->removed, 0);
+    title = sd_asprintf("Changes from %s to %s", t->from ? t->from : "?", t->to ? t->to : "?");
+    id = sd_asprintf("over_time_changes_%zu", i + 1);
     tb = sd_tables_add(out, id, "7. Longitudinal", title, "% of domains in both snapshots", SD_CHART_BARS, 2,
                        (const char *const[]){"change", "domains"});
     free(title);
     free(id);
-    sd_table_row(tb, "domains in both snapshots", t->in_both, t->in_both);
-    sd_table_row(tb, "domains added", t->added, 0);
-    sd_table_row(tb, "domains removed", t->removed, 0);
     for (int k = 0; k < SD_CHG__COUNT; k++) sd_table_row(tb, sd_change_texts[k], t->changes[k], t->in_both);
   }
 }

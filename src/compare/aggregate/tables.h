@@ -25,6 +25,7 @@ typedef enum sd_chart {
   SD_CHART_NONE = 0,
   SD_CHART_BARS,    /* one bar per row: the first numeric cell as a share of its denominator */
   SD_CHART_STACKED, /* one 100% bar per row: the numeric cells as shares of the row total */
+  SD_CHART_LINES,   /* one line per numeric column with a denominator, across the rows (snapshots) */
 } sd_chart;
 
 typedef struct sd_table {
