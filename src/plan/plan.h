@@ -67,6 +67,7 @@ typedef struct sd_plan_mx {
   const char *host;       /* borrowed from the result */
   int preference;
   const char *cname;      /* borrowed: where a CNAME MX leads, or NULL */
+  int ip_literal;         /* the MX "host" is an address: nothing can authenticate it */
   char *operator_domain;  /* registrable domain of the host (or of its CNAME target) */
   int third_party;        /* run by another registrable domain than the mail domain's */
   sd_zone_state zone;     /* of the host's address records */

@@ -120,6 +120,7 @@ static void read_mx(const sd_plan_prereq *p, const sd_mx_result *in, sd_plan_mx 
   mx->host = in->host;
   mx->preference = in->preference;
   mx->cname = in->cname_target;
+  mx->ip_literal = in->is_ip_literal;
   /* A CNAME MX is run by whoever runs the name it leads to. */
   mx->operator_domain = registrable_domain(in->cname_target ? in->cname_target : in->host);
   mx->third_party = mx->operator_domain && p->operator_domain && strcmp(mx->operator_domain, p->operator_domain) != 0;

@@ -66,11 +66,21 @@ static void add_no_tls(const sd_plan_mx *mx, sd_plan_list *missing) {
                    "enforce mode and DANE senders refuse it).", mx->host, mx->tls_problem, who(mx));
 }
 
+/* An MX that is an address (RFC-invalid, yet published): neither a policy
+ * pattern nor a TLSA base domain can name it. One sentence for both plans. */
+static int add_ip_literal(const sd_plan_mx *mx, sd_plan_list *missing) {
+  if (!mx->ip_literal) return 0;
+  sd_plan_list_add(missing, "MX %s is an address, not a host name: no MTA-STS policy or TLSA record can name it; "
+                   "publish an MX record with a host name instead.", mx->host);
+  return 1;
+}
+
 /* ---- MTA-STS ------------------------------------------------------------------ */
 
 static void mtasts_prerequisites(const sd_plan_prereq *p, sd_plan_protocol *out) {
   for (size_t i = 0; i < p->mx_count; i++) {
     const sd_plan_mx *mx = &p->mx[i];
+    if (add_ip_literal(mx, &out->missing)) continue;
     if (mx->starttls == 0)
       add_no_tls(mx, &out->missing);
     else if (mx->webpki == 0)
@@ -223,6 +233,7 @@ static int zone_usable(sd_zone_state z) { return z == SD_ZONE_SIGNED; }
 
 static void dane_mx_prerequisites(const sd_plan_prereq *p, const sd_plan_mx *mx, sd_plan_protocol *out,
                                   int *blocked) {
+  if (add_ip_literal(mx, &out->missing)) return;
   int same_zone_as_domain = !mx->third_party && mx->zone == p->zone;
   if (!zone_usable(mx->zone) && mx->zone != SD_ZONE_UNKNOWN && !same_zone_as_domain) {
     if (mx->third_party) {

@@ -49,8 +49,9 @@ static int build_policy(const sd_plan_prereq *p, sd_plan_publish *pub) {
   pub->policy_url = sd_asprintf("https://%s/.well-known/mta-sts.txt", p->policy_host);
   pub->policy_host_cert_name = sd_strdup(p->policy_host);
   if (p->mx_count && !(pub->policy_mx = calloc(p->mx_count, sizeof(char *)))) return -1;
-  for (size_t i = 0; i < p->mx_count; i++)
-    if ((pub->policy_mx[pub->policy_mx_count] = sd_strdup(p->mx[i].host))) pub->policy_mx_count++;
+  for (size_t i = 0; i < p->mx_count; i++) /* an address is no MX pattern (RFC 8461 section 3.2) */
+    if (!p->mx[i].ip_literal && (pub->policy_mx[pub->policy_mx_count] = sd_strdup(p->mx[i].host)))
+      pub->policy_mx_count++;
   pub->policy_testing = policy_body(pub, "testing", SD_PLAN_TESTING_MAX_AGE);
   pub->policy_enforce = policy_body(pub, "enforce", SD_PLAN_ENFORCE_MAX_AGE);
   return pub->policy_url && pub->policy_testing && pub->policy_enforce ? 0 : -1;
@@ -59,7 +60,7 @@ static int build_policy(const sd_plan_prereq *p, sd_plan_publish *pub) {
 int sd_plan_publish_build(const sd_plan_prereq *p, time_t now, sd_plan_publish *pub) {
   memset(pub, 0, sizeof(*pub));
   for (size_t i = 0; i < p->mx_count; i++)
-    for (size_t k = 0; k < p->mx[i].key_count; k++)
+    for (size_t k = 0; !p->mx[i].ip_literal && k < p->mx[i].key_count; k++)
       if (add_tlsa(pub, &p->mx[i], k) != 0) return -1;
   char *sts_name = sd_asprintf("_mta-sts.%s", p->domain);
   pub->sts_testing = (sd_plan_record){.name = sts_name, .type = "TXT", .value = sts_txt(now)};

@@ -381,6 +381,23 @@ static void a_record_in_dns_already_is_marked(void **state) {
   done(&p);
 }
 
+static void an_address_as_mx_is_named_once_and_never_published(void **state) {
+  fx_mx mxs[2] = {{"192.0.2.25", NULL, SD_DNSSEC_SECURE, SD_PROBE_OK, 0, 1, 1},
+                  {"mx1.example.org", NULL, SD_DNSSEC_SECURE, SD_PROBE_OK, 1, 1, 1}};
+  sd_domain_result *r = result("example.org", SD_DNSSEC_SECURE, mxs, 2);
+  r->mx[0].is_ip_literal = 1;
+  planned p;
+  make(&p, r, SD_LOOKUP_NXDOMAIN);
+  assert_int_equal(st(&p, SD_PLAN_MTASTS), SD_PLAN_NEEDS_WORK);
+  assert_int_equal(st(&p, SD_PLAN_DANE), SD_PLAN_NEEDS_WORK);
+  assert_int_equal(p.plan.protocols[SD_PLAN_BOTH].missing.count, 1);
+  assert_int_equal(p.plan.publish.policy_mx_count, 1);
+  assert_string_equal(p.plan.publish.policy_mx[0], "mx1.example.org");
+  assert_int_equal(p.plan.publish.tlsa_count, 1);
+  assert_string_equal(p.plan.publish.tlsa[0].name, "_25._tcp.mx1.example.org");
+  done(&p);
+}
+
 static int setup(void **state) {
   for (int i = 0; i < 2; i++) {
     EVP_PKEY *key = fx_key();
@@ -415,6 +432,7 @@ int main(void) {
       cmocka_unit_test(remote_bytes_become_valid_utf8_in_json),
       cmocka_unit_test(a_testing_policy_listing_every_mx_is_kept),
       cmocka_unit_test(a_record_in_dns_already_is_marked),
+      cmocka_unit_test(an_address_as_mx_is_named_once_and_never_published),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
