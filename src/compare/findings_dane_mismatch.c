@@ -24,11 +24,13 @@ static const char *usage_name(int usage) {
 }
 
 typedef struct texts {
-  const char *host, *base, *ip;
+  const char *host, *base;
+  char *served; /* "the chain HOST (IP) serves", or "the chain given" (lint) */
   char *record, *blocking, *fixed, *issuer, *line;
 } texts;
 
 static void texts_free(texts *t) {
+  free(t->served);
   free(t->record);
   free(t->blocking);
   free(t->fixed);
@@ -51,15 +53,15 @@ static void none_usable(sd_findings *fs, const texts *t, size_t count, const cha
   sd_finding *f = sd_findings_add(fs, SD_C_DANE_TLSA_MISMATCH, where,
                                   "none of the %zu TLSA record(s) for _25._tcp.%s is usable for SMTP (malformed, or "
                                   "usage, selector or matching type unusable, RFC 7672 §3.1.3), so nothing matches "
-                                  "the chain %s (%s) serves", count, t->base, t->host, t->ip);
+                                  "%s", count, t->base, t->served);
   if (t->line) sd_finding_set_remedy(f, "%s", t->line);
 }
 
 static void stale(sd_findings *fs, const texts *t, const char *where) {
   sd_finding *f = sd_findings_add(fs, SD_C_DANE_TLSA_MISMATCH, where,
-                                  "no usable TLSA record at _25._tcp.%s matches the chain %s (%s) serves: no "
+                                  "no usable TLSA record at _25._tcp.%s matches %s: no "
                                   "record's data matches any served certificate (stale after a key change, or "
-                                  "the wrong key)", t->base, t->host, t->ip);
+                                  "the wrong key)", t->base, t->served);
   if (t->line)
     sd_finding_set_remedy(f, "%s; remove the stale record once the new one has propagated (after its TTL); "
                              "next time publish the next key's record before switching keys (RFC 7671 §8.1)",
@@ -70,14 +72,14 @@ static void params_wrong(sd_findings *fs, const texts *t, const sd_dane_explanat
   sd_finding *f;
   if (e->depth >= 0)
     f = sd_findings_add(fs, SD_C_DANE_TLSA_MISMATCH, where,
-                        "no usable TLSA record at _25._tcp.%s matches the chain %s (%s) serves: the data of %s is "
+                        "no usable TLSA record at _25._tcp.%s matches %s: the data of %s is "
                         "the certificate at depth %d under other usage/selector/matching-type parameters (the "
-                        "parameters are wrong)", t->base, t->host, t->ip, t->record, e->depth);
+                        "parameters are wrong)", t->base, t->served, t->record, e->depth);
   else
     f = sd_findings_add(fs, SD_C_DANE_TLSA_MISMATCH, where,
-                        "no usable TLSA record at _25._tcp.%s matches the chain %s (%s) serves: a record's data "
+                        "no usable TLSA record at _25._tcp.%s matches %s: a record's data "
                         "matches a served certificate under other usage/selector/matching-type parameters (the "
-                        "parameters are wrong)", t->base, t->host, t->ip);
+                        "parameters are wrong)", t->base, t->served);
   if (t->fixed)
     sd_finding_set_remedy(f, "replace %s with _25._tcp.%s. IN TLSA %s (same certificate, right parameters)",
                           t->record, t->base, t->fixed);
@@ -88,10 +90,10 @@ static void params_wrong(sd_findings *fs, const texts *t, const sd_dane_explanat
 static void weaker_digest(sd_findings *fs, const texts *t, const char *where) {
   sd_finding *f = sd_findings_add(
       fs, SD_C_DANE_TLSA_MISMATCH, where,
-      "no usable TLSA record at _25._tcp.%s matches the chain %s (%s) serves: %s matches the served "
+      "no usable TLSA record at _25._tcp.%s matches %s: %s matches the served "
       "certificate but is ignored, because %s has a stronger digest for the same usage and selector and only "
       "the strongest digest counts (RFC 7671 §9); %s matches nothing served",
-      t->base, t->host, t->ip, t->record, t->blocking, t->blocking);
+      t->base, t->served, t->record, t->blocking, t->blocking);
   if (t->fixed)
     sd_finding_set_remedy(f, "correct %s to the served certificate's digest (_25._tcp.%s. IN TLSA %s) or "
                              "remove it; %s is right and counts again once no stronger digest of another key "
@@ -103,10 +105,10 @@ static void unusable_usage(sd_findings *fs, const texts *t, const sd_dane_explan
                            int usage, const char *where) {
   sd_finding *f = sd_findings_add(
       fs, SD_C_DANE_TLSA_MISMATCH, where,
-      "no usable TLSA record at _25._tcp.%s matches the chain %s (%s) serves: the data of %s matches the "
+      "no usable TLSA record at _25._tcp.%s matches %s: the data of %s matches the "
       "certificate served at depth %d, but usage %d (%s) is unusable for SMTP and senders ignore the record "
       "(RFC 7672 §3.1.3)",
-      t->base, t->host, t->ip, t->record, e->depth, usage, usage_name(usage));
+      t->base, t->served, t->record, e->depth, usage, usage_name(usage));
   if (t->fixed)
     sd_finding_set_remedy(f, "publish the same data with usage %c (%s): _25._tcp.%s. IN TLSA %s, then remove %s "
                              "and any record that matches nothing served",
@@ -117,10 +119,10 @@ static void ta_not_served(sd_findings *fs, const texts *t, const char *where) {
   const char *issuer = t->issuer && *t->issuer ? t->issuer : "(empty name)";
   sd_finding *f = sd_findings_add(
       fs, SD_C_DANE_TLSA_MISMATCH, where,
-      "no usable TLSA record at _25._tcp.%s matches the chain %s (%s) serves: the DANE-TA record %s matches no "
+      "no usable TLSA record at _25._tcp.%s matches %s: the DANE-TA record %s matches no "
       "certificate the server sends, and the chain it sends stops below its issuer \"%s\" (not sent); a DANE-TA "
       "digest only matches a CA certificate the server includes in its chain (RFC 7671 §5.2.2)",
-      t->base, t->host, t->ip, t->record, issuer);
+      t->base, t->served, t->record, issuer);
   if (t->fixed)
     sd_finding_set_remedy(f, "serve the full chain on %s, including the CA certificate \"%s\" the record names, "
                              "or publish a record of a certificate the server sends: _25._tcp.%s. IN TLSA %s",
@@ -142,7 +144,8 @@ void sd_dane_mismatch_finding(sd_findings *findings, const char *where, const ch
   for (size_t i = 0; i < count; i++) usable += (status ? status[i] : sd_tlsa_check(&rrs[i])) == SD_TLSA_USABLE;
   texts t = {.host = host ? host : "?",
              .base = base ? base : (host ? host : "?"),
-             .ip = ip ? ip : "given",
+             .served = ip ? sd_asprintf("the chain %s (%s) serves", host ? host : "?", ip)
+                          : sd_strdup("the certificate chain given"),
              .record = sd_vi_sanitize(e.record ? e.record : "a record", RECORD_MAX),
              .blocking = sd_vi_sanitize(e.blocking ? e.blocking : "?", RECORD_MAX),
              .fixed = e.fixed ? sd_vi_sanitize(e.fixed, RECORD_MAX) : NULL,

@@ -118,6 +118,21 @@ else echo "FAIL RRset digest agility"; echo "$out" | sed 's/^/    /'; failed=$((
 expect 1 dane-tlsa-unusable "RRset: 3 1 1 matches beside a 1 1 1 (one record per line)" -- tlsa --cert "$tmp/cert.pem" "3 1 1 $spki
 1 1 1 $spki"
 expect 3 "" "tlsa: one bad record in the RRset" -- tlsa "3 1 1 $spki" "hello"
+# an empty certificate subject is named "(empty)", not printed as "subject ,"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=Lint-CA -days 30 \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+  -keyout "$tmp/ca.key" -out "$tmp/ca.pem" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj / -keyout "$tmp/es.key" -out "$tmp/es.csr" 2>/dev/null
+printf 'subjectAltName=DNS:other.example.org\n' > "$tmp/es.ext"
+openssl x509 -req -in "$tmp/es.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial -days 30 \
+  -extfile "$tmp/es.ext" -out "$tmp/es.pem" 2>/dev/null
+cat "$tmp/es.pem" "$tmp/ca.pem" > "$tmp/es-chain.pem"
+ca_spki=$(openssl x509 -in "$tmp/ca.pem" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
+out="$("$stsdane" lint tlsa --cert "$tmp/es-chain.pem" --name mx1.example.org "2 1 1 $ca_spki" 2>&1)"; rc=$?
+if [ "$rc" -eq 2 ] && grep -q "dane-ta-name-mismatch" <<<"$out" && grep -q "subject (empty)" <<<"$out" && ! grep -q "subject ," <<<"$out"; then
+  echo "ok empty certificate subject is named (empty)"; passed=$((passed + 1))
+else echo "FAIL empty certificate subject"; echo "$out" | sed 's/^/    /'; failed=$((failed + 1)); fi
+
 # --json: one object with the finding shape of check --json
 out="$("$stsdane" lint --json tlsa --cert "$tmp/cert.pem" "3 1 1 $(printf '%064d' 0)")"
 if python3 -c '
