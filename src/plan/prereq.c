@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpsl.h>
-
 #include "plan/plan.h"
+#include "util/registrable.h"
 #include "util/str.h"
 
 const char *sd_zone_state_name(sd_zone_state z) {
@@ -27,14 +26,11 @@ const char *sd_plan_mail_name(sd_plan_mail m) {
   return names[m];
 }
 
-/* The registrable domain (public suffix + 1 label) of name, lower-case;
- * name itself when it is a public suffix or the list is unavailable. */
+/* The registrable domain (util/registrable.h) of name, lower-case; name
+ * itself when it is a public suffix or too long. */
 static char *registrable_domain(const char *name) {
-  static const psl_ctx_t *psl;
-  if (!psl) psl = psl_latest(NULL);
-  if (!psl) psl = psl_builtin();
-  const char *reg = psl && name ? psl_registrable_domain(psl, name) : NULL;
-  return sd_strdup(reg ? reg : name ? name : "");
+  char reg[256];
+  return sd_strdup(sd_registrable_domain(name, reg, sizeof(reg)) ? reg : name ? name : "");
 }
 
 static sd_zone_state zone_of(sd_dnssec dnssec, int signed_without_ds) {

@@ -317,8 +317,15 @@ static void test_registrable(void **state) {
   assert_null(sd_agg_registrable("", buf, sizeof(buf)));
   assert_null(sd_agg_registrable("...", buf, sizeof(buf)));
   assert_null(sd_agg_registrable(NULL, buf, sizeof(buf)));
-  assert_string_equal(sd_agg_registrable("a.example.com", buf, 4), "exa");
+  assert_null(sd_agg_registrable("a.example.com", buf, 4)); /* does not fit: never a truncated name */
+  /* The Public Suffix List, not the last two labels. */
+  assert_string_equal(sd_agg_registrable("mx1.bigmail.co.uk", buf, sizeof(buf)), "bigmail.co.uk");
+  assert_string_equal(sd_agg_registrable("shop.co.uk.", buf, sizeof(buf)), "shop.co.uk");
+  assert_string_equal(sd_agg_registrable("co.uk", buf, sizeof(buf)), "co.uk"); /* a public suffix itself */
+  assert_string_equal(sd_agg_registrable("a.b.example.com.au", buf, sizeof(buf)), "example.com.au");
+  assert_string_equal(sd_agg_registrable("mx.sub.mail.test", buf, sizeof(buf)), "mail.test");
 }
+
 
 /* ---- providers --------------------------------------------------------------------------------- */
 
@@ -362,6 +369,28 @@ static void test_providers(void **state) {
   sd_agg_free(&a);
   sd_agg_free(&b);
   sd_agg_free(&c);
+}
+
+/* 60 shops under co.uk on one provider's MX: one third-party operator
+ * (bigmail.co.uk), not 60 "vanity" MX names under co.uk (issue 13). */
+static void test_providers_public_suffix(void **state) {
+  (void)state;
+  sd_agg a;
+  sd_agg_init(&a, 50);
+  for (int i = 0; i < 60; i++) {
+    char domain[64];
+    snprintf(domain, sizeof(domain), "shop%d.co.uk", i);
+    add(&a, hosted(domain, "mx1.bigmail.co.uk", 0));
+  }
+  assert_report(&a, "providers.mx.third_party.domains", 60);
+  assert_report(&a, "providers.mx.third_party.operators", 1);
+  assert_report(&a, "providers.mx.self_managed.domains", 0);
+  cJSON *root = sd_agg_to_json(&a);
+  cJSON *top = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "providers"), "mx"), "top");
+  assert_int_equal(cJSON_GetArraySize(top), 1);
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "operator")->valuestring, "name:bigmail.co.uk");
+  cJSON_Delete(root);
+  sd_agg_free(&a);
 }
 
 /* ---- merge ---------------------------------------------------------------------------------------- */
@@ -529,6 +558,7 @@ int main(void) {
       cmocka_unit_test(test_quality_and_malformed),
       cmocka_unit_test(test_line_bound),
       cmocka_unit_test(test_registrable),
+      cmocka_unit_test(test_providers_public_suffix),
       cmocka_unit_test(test_providers),
       cmocka_unit_test(test_merge_order_independent),
       cmocka_unit_test(test_tables_name_denominators),

@@ -197,7 +197,7 @@ static void add_operator_role(cJSON *parent, const char *key, const sd_agg *a, c
 static void add_providers(cJSON *root, const sd_agg *a) {
   cJSON *o = cJSON_AddObjectToObject(root, "providers");
   num(o, "threshold", a->provider_threshold);
-  cJSON_AddStringToObject(o, "registrable_domain", "last two labels of the name");
+  cJSON_AddStringToObject(o, "registrable_domain", "public suffix + one label (Public Suffix List, libpsl)");
   cJSON_AddStringToObject(o, "denominator", "domains of that role (MX: measured domains; policy hosting: those with an MTA-STS record), not_attributed: no operator seen");
   add_operator_role(o, "policy_hosting", a, &a->policy_hosts);
   add_operator_role(o, "mx", a, &a->mx_hosts);

@@ -13,6 +13,7 @@
 #include "compare/aggregate/agg_internal.h"
 #include "compare/verdict.h"
 #include "core/findings.h"
+#include "util/registrable.h"
 #include "util/str.h"
 
 #define SD_AGG_NAME_(id, name) name,
@@ -76,23 +77,7 @@ int sd_agg_name_index(const char *const *names, int n, const char *value) {
 }
 
 char *sd_agg_registrable(const char *name, char *out, size_t out_len) {
-  if (!name || !out || out_len == 0) return NULL;
-  size_t n = strlen(name);
-  while (n > 0 && name[n - 1] == '.') n--;
-  if (n == 0) return NULL;
-  size_t start = n, dots = 0;
-  while (start > 0) {
-    if (name[start - 1] == '.' && ++dots == 2) break;
-    start--;
-  }
-  size_t len = n - start;
-  if (len >= out_len) len = out_len - 1;
-  for (size_t i = 0; i < len; i++) {
-    char c = name[start + i];
-    out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-  }
-  out[len] = '\0';
-  return out;
+  return sd_registrable_domain(name, out, out_len);
 }
 
 /* "2025-01-02T03:04:05Z" -> seconds since the epoch (UTC); 0 when malformed. */

@@ -188,9 +188,9 @@ int sd_agg_add_stream(sd_agg *a, void *file /* FILE * */);
 /* dst += src. Both must use the same provider threshold; -1 otherwise. */
 int sd_agg_merge(sd_agg *dst, const sd_agg *src);
 
-/* The registrable domain of a name for provider grouping: its last two
- * labels, lower-case, without a trailing dot (no public-suffix list).
- * Writes into out; returns out, or NULL when name has no label. */
+/* The registrable domain of a name for provider grouping (Public Suffix
+ * List, util/registrable.h), lower-case, without a trailing dot. Writes into
+ * out; returns out, or NULL when name is empty. */
 char *sd_agg_registrable(const char *name, char *out, size_t out_len);
 
 /* The report as JSON (stable keys, see docs/report.md). */

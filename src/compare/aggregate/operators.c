@@ -8,8 +8,8 @@
  *    ("name:<regdom>"), unless it is the domain's own (a vanity MX name), in
  *    which case its CNAME target's registrable domain or its first address.
  * An operator is a third-party provider when it serves at least the
- * threshold of distinct registrable domains. Registrable domain = the last
- * two labels (no public-suffix list; documented in docs/report.md).
+ * threshold of distinct registrable domains (Public Suffix List,
+ * util/registrable.h; documented in docs/report.md).
  */
 #include <stdlib.h>
 #include <string.h>
