@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "tls/chain.h"
+#include "tls/dane_explain.h"
 #include "tls/verify.h"
 #include "tls_fixtures.h"
 #include "util/str.h"
@@ -671,6 +672,105 @@ static void test_dane_bad_input(void **state) {
   sd_tlsa_free(&pkix_ee);
 }
 
+/* --------------------------------------------- explaining a mismatch */
+
+static sd_dane_explanation explain(X509 *leaf, X509 *second, sd_tlsa *rrs, size_t n) {
+  sd_chain c = chain_of(leaf, second, NULL);
+  sd_tlsa_usability status[8];
+  sd_tlsa_select_usable(rrs, n, status);
+  sd_dane_explanation e;
+  sd_dane_explain_mismatch(&c, rrs, status, n, &e);
+  sd_chain_free(&c);
+  return e;
+}
+
+static char *record_text(X509 *cert, int usage, int selector, int mtype) {
+  size_t len;
+  unsigned char *der = fx_der(cert, &len);
+  char *text = sd_tlsa_record_for_cert(der, len, usage, selector, mtype);
+  OPENSSL_free(der);
+  return text;
+}
+
+/* RFC 7671 §9: 3 1 1 of the served key beside a stale 3 1 2: the 3 1 2
+ * is what counts and what must change (its right value is given). */
+static void test_explain_weaker_digest(void **state) {
+  pki *p = *state;
+  sd_tlsa rrs[2] = {tlsa_for(p->leaf, 3, 1, 1), tlsa_for(p->leaf_other, 3, 1, 2)};
+  sd_dane_explanation e = explain(p->leaf, p->inter, rrs, 2);
+  assert_int_equal(e.cause, SD_DANE_CAUSE_WEAKER_DIGEST);
+  char *good = record_text(p->leaf, 3, 1, 1), *fixed = record_text(p->leaf, 3, 1, 2);
+  assert_string_equal(e.record, good);
+  assert_string_equal(e.fixed, fixed);
+  assert_non_null(e.blocking);
+  assert_int_equal(e.blocking[4], '2');
+  free(good);
+  free(fixed);
+  sd_dane_explanation_free(&e);
+  for (int i = 0; i < 2; i++) sd_tlsa_free(&rrs[i]);
+}
+
+/* RFC 7672 §3.1.3: a 1 1 1 whose data is the served key beside a stale
+ * 3 1 1: the data is right, the usage is not. */
+static void test_explain_unusable_usage(void **state) {
+  pki *p = *state;
+  sd_tlsa rrs[2] = {tlsa_for(p->leaf_other, 3, 1, 1), tlsa_for(p->leaf, 1, 1, 1)};
+  sd_dane_explanation e = explain(p->leaf, p->inter, rrs, 2);
+  assert_int_equal(e.cause, SD_DANE_CAUSE_UNUSABLE_USAGE);
+  assert_int_equal(e.depth, 0);
+  char *as_ee = record_text(p->leaf, 3, 1, 1);
+  assert_string_equal(e.fixed, as_ee);
+  assert_int_equal(e.record[0], '1');
+  free(as_ee);
+  sd_dane_explanation_free(&e);
+  for (int i = 0; i < 2; i++) sd_tlsa_free(&rrs[i]);
+}
+
+/* RFC 7671 §5.2.2: 2 1 1 of the root while the server sends leaf and
+ * intermediate only; the way out is the intermediate it does send. */
+static void test_explain_ta_not_served(void **state) {
+  pki *p = *state;
+  sd_tlsa rrs[1] = {tlsa_for(p->root, 2, 1, 1)};
+  sd_dane_explanation e = explain(p->leaf, p->inter, rrs, 1);
+  assert_int_equal(e.cause, SD_DANE_CAUSE_TA_NOT_SERVED);
+  char *inter = record_text(p->inter, 2, 1, 1);
+  assert_string_equal(e.fixed, inter);
+  assert_non_null(e.issuer);
+  assert_non_null(strstr(e.issuer, "CN="));
+  free(inter);
+  sd_dane_explanation_free(&e);
+  /* With the root served too, the same record is merely stale: no claim
+   * about a missing CA. */
+  sd_chain c = chain_of(p->leaf, p->inter, p->root);
+  sd_tlsa other = tlsa_for(p->other_root, 2, 1, 1);
+  sd_dane_explain_mismatch(&c, &other, NULL, 1, &e);
+  assert_int_equal(e.cause, SD_DANE_CAUSE_STALE);
+  sd_dane_explanation_free(&e);
+  sd_chain_free(&c);
+  sd_tlsa_free(&other);
+  sd_tlsa_free(&rrs[0]);
+}
+
+/* Data of nothing served, and wrong parameters, stay what they were. */
+static void test_explain_stale_and_params(void **state) {
+  pki *p = *state;
+  sd_tlsa stale = tlsa_for(p->leaf_other, 3, 1, 1);
+  sd_dane_explanation e = explain(p->leaf, p->inter, &stale, 1);
+  assert_int_equal(e.cause, SD_DANE_CAUSE_STALE);
+  assert_null(e.fixed);
+  sd_dane_explanation_free(&e);
+  sd_tlsa_free(&stale);
+  sd_tlsa params = tlsa_for(p->leaf, 3, 1, 1);
+  params.selector = 0; /* the SPKI digest published as a certificate digest */
+  e = explain(p->leaf, p->inter, &params, 1);
+  assert_int_equal(e.cause, SD_DANE_CAUSE_PARAMS_WRONG);
+  char *right = record_text(p->leaf, 3, 1, 1);
+  assert_string_equal(e.fixed, right);
+  free(right);
+  sd_dane_explanation_free(&e);
+  sd_tlsa_free(&params);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chain_append_bounds),
@@ -695,6 +795,10 @@ int main(void) {
       cmocka_unit_test(test_dane_ta_other_failure),
       cmocka_unit_test(test_dane_several_records),
       cmocka_unit_test(test_dane_bad_input),
+      cmocka_unit_test(test_explain_weaker_digest),
+      cmocka_unit_test(test_explain_unusable_usage),
+      cmocka_unit_test(test_explain_ta_not_served),
+      cmocka_unit_test(test_explain_stale_and_params),
   };
   return cmocka_run_group_tests(tests, setup_pki, teardown_pki);
 }
