@@ -48,7 +48,9 @@ static int parse_args(int argc, char **argv, sd_cli_options *o) {
 
 static int print_results(const check_run *run, const sd_cli_options *o) {
   int status = SD_EXIT_OK;
-  sd_json_options jo = {.include_pem = o->include_pem};
+  char options_text[256];
+  sd_cli_scan_options_text(o, options_text, sizeof(options_text));
+  sd_json_options jo = {.include_pem = o->include_pem, .scan_options = options_text};
   int color = sd_cli_use_color(o);
   for (size_t i = 0; i < run->count; i++) {
     const sd_domain_result *r = run->results[i];

@@ -233,6 +233,16 @@ void sd_cli_options_close_logs(sd_cli_options *o) {
   o->engine.dns.query_log = o->engine.dns.answer_log = NULL;
 }
 
+void sd_cli_scan_options_text(const sd_cli_options *o, char *out, size_t len) {
+  const sd_engine_options *e = &o->engine;
+  snprintf(out, len,
+           "dns=%s smtp=%s https=%s smtp_port=%u dns_timeout_ms=%d smtp_timeout_ms=%d https_timeout_ms=%d "
+           "retries=%d rate=%g per_address=%d unbound_options=%zu",
+           e->dns.recursive ? "recursive" : "stub", e->no_smtp ? "off" : "on", e->no_https ? "off" : "on",
+           e->smtp_port ? e->smtp_port : 25, e->dns.timeout_ms, e->probe.total_timeout_ms, e->fetch.timeout_ms,
+           e->probe.retries, e->probe.rate, e->probe.per_address_limit, e->dns.unbound_option_count);
+}
+
 const char *sd_cli_options_help(void) {
   return "Measurement options (defaults from the environment in brackets):\n"
          "  --resolver ADDR       stub resolver address [STSDANE_RESOLVER; /etc/resolv.conf]\n"

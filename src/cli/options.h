@@ -51,6 +51,10 @@ int sd_cli_options_handle(sd_cli_options *o, int opt, const char *arg);
 int sd_cli_options_open_env_logs(sd_cli_options *o);
 /* Closes the query and answer logs, if open. */
 void sd_cli_options_close_logs(sd_cli_options *o);
+/* The measurement options that shape a row, as one short text for the rows'
+ * scan_options ("dns=stub smtp=on https=on smtp_port=25 dns_timeout_ms=5000
+ * ..."; 0 = the default). */
+void sd_cli_scan_options_text(const sd_cli_options *o, char *out, size_t len);
 /* Help text for the engine options. */
 const char *sd_cli_options_help(void);
 /* Parses a number within [min, max]; -1 with a message naming the option. */

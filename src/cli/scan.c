@@ -134,6 +134,9 @@ int sd_cmd_scan(int argc, char **argv) {
   if (first >= 0 && sd_cli_options_open_env_logs(&o) == 0) {
     if (first < argc) c.input_path = argv[first];
     c.json.include_pem = o.include_pem;
+    static char options_text[256];
+    sd_cli_scan_options_text(&o, options_text, sizeof(options_text));
+    c.json.scan_options = options_text;
     status = sd_scan_run(&c, &o.engine);
   }
   sd_cli_options_close_logs(&o);

@@ -380,6 +380,7 @@ void sd_result_json_members(sd_jw *w, const sd_domain_result *r, const sd_json_o
   if (r->input) put_text(w, "input", r->input);
   put_time(w, "scanned_at", r->scanned_at);
   put_name(w, "stsdane_version", STSDANE_VERSION);
+  if (opt) put_name(w, "scan_options", opt->scan_options);
   put_name(w, "mx_lookup", sd_lookup_name(r->mx_lookup));
   put_name(w, "mx_dnssec", sd_dnssec_name(r->mx_dnssec));
   put_bool(w, "null_mx", r->null_mx);

@@ -9,6 +9,10 @@
 
 typedef struct sd_json_options {
   int include_pem; /* certificate chains as PEM, not only SHA-256 */
+  /* The measurement options that shape the row ("dns=stub smtp=on ..."),
+   * written as scan_options so a report can say how rows were measured;
+   * NULL: left out. */
+  const char *scan_options;
 } sd_json_options;
 
 /* Bytes a row's buffer starts with: a row is a few kB, and most need no
