@@ -272,8 +272,10 @@ static void test_quality_and_malformed(void **state) {
   assert_report(&a, "quality.malformed_lines", 5);
   assert_report(&a, "domains", 2);
   assert_report(&a, "quality.unknown.domains", 1);
-  /* Host names are stripped so the reason table does not grow per host. */
-  assert_report(&a, "quality.unknown.reasons.no address answered in time", 2);
+  /* Host names are stripped so the reason table does not grow per host, and
+   * two hosts failing alike count the domain once: the reasons count domains
+   * (they used to count 2 here, more than the 1 unknown domain). */
+  assert_report(&a, "quality.unknown.reasons.no address answered in time", 1);
   assert_report(&a, "quality.unknown.codes.smtp-timeout", 1);
   assert_report(&a, "quality.versions.v9", 1);
   assert_report(&a, "quality.duration_seconds", 300);

@@ -529,12 +529,18 @@ static void count_unknown_reasons(sd_strmap *m, const char *reason) {
   if (len > 4096) len = 4096;
   char *copy = sd_strndup(reason, len);
   if (!copy) return;
+  /* A count of domains per reason: two hosts failing alike ("host a: no
+   * address answered in time; host b: ...") count the domain once. */
+  sd_strmap seen = {0};
   char *save = NULL;
   for (char *part = strtok_r(copy, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
     char key[121];
     sd_unknown_reason_generic(part, strlen(part), key, sizeof(key));
-    if (*key) sd_strmap_add(m, key, 1);
+    if (!*key || sd_strmap_find(&seen, key)) continue;
+    sd_strmap_add(&seen, key, 1);
+    sd_strmap_add(m, key, 1);
   }
+  sd_strmap_free(&seen);
   free(copy);
 }
 
