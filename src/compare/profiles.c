@@ -107,10 +107,13 @@ sd_outcome sd_vi_walk_outcome(const sd_mx_decision *decisions, const int *prefs,
   return any_unauth ? SD_OUTCOME_PARTIAL : SD_OUTCOME_PROTECTED;
 }
 
+/* A bogus MX answer: validating senders cannot even learn the MX list, nor
+ * trust a null MX or a denial of the MX RRset (RFC 4035 §5.5): they defer. */
+static int validator_blind(const sd_domain_result *r, sd_profile p) {
+  return (p == SD_PROFILE_DANE || p == SD_PROFILE_BOTH) && sd_vi_dnssec_failed(r->mx_dnssec);
+}
+
 static sd_outcome profile_outcome(const sd_domain_result *r, sd_profile p) {
-  /* A bogus MX RRset: validating senders cannot even learn the MX list. */
-  if ((p == SD_PROFILE_DANE || p == SD_PROFILE_BOTH) && sd_vi_dnssec_failed(r->mx_dnssec))
-    return SD_OUTCOME_FAIL;
   sd_mx_decision *decisions = calloc(r->mx_count, sizeof(*decisions));
   int *prefs = calloc(r->mx_count, sizeof(*prefs));
   sd_outcome out = SD_OUTCOME_UNKNOWN;
@@ -168,6 +171,7 @@ void sd_vi_derive_profiles(sd_domain_result *r) {
   for (int p = 0; p < SD_PROFILE__COUNT; p++) {
     sd_outcome o;
     if (r->mx_lookup == SD_LOOKUP_ERROR) o = SD_OUTCOME_UNKNOWN;
+    else if (validator_blind(r, (sd_profile)p)) o = SD_OUTCOME_FAIL;
     else if (sd_vi_domain_no_mail(r)) o = SD_OUTCOME_NO_MAIL;
     else o = profile_outcome(r, (sd_profile)p);
     r->profiles[p] = o;

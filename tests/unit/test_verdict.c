@@ -1061,6 +1061,18 @@ static void test_implicit_and_none(void **state) {
   assert_false(has_code(r, "mx-no-address"));
   destroy(r);
 
+  /* A bogus MX NODATA (dnssec-bogus-nodata.test): validating senders defer
+   * (Postfix and Exim did in tests/senders); senders that do not validate see
+   * no MX and no address. */
+  scenario b = {.domain = "bogus-nodata.test", .is_signed = 1, .mx_bogus = 1, .implicit = 1,
+                .mx = {{.host = "bogus-nodata.test", .pref = 0, .addr = A_NONE}}};
+  r = derive(&b);
+  assert_int_equal(r->profiles[SD_PROFILE_OPPORTUNISTIC], SD_OUTCOME_NO_MAIL);
+  assert_int_equal(r->profiles[SD_PROFILE_MTASTS], SD_OUTCOME_NO_MAIL);
+  assert_int_equal(r->profiles[SD_PROFILE_DANE], SD_OUTCOME_FAIL);
+  assert_int_equal(r->profiles[SD_PROFILE_BOTH], SD_OUTCOME_FAIL);
+  destroy(r);
+
   scenario e = {.domain = "nxdomain.test"};
   r = derive(&e);
   assert_int_equal(r->profiles[SD_PROFILE_DANE], SD_OUTCOME_NO_MAIL);
