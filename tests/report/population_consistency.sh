@@ -19,7 +19,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 python3 "$repo/bench/population.py" "$n" "$work" --dns-only >/dev/null || { echo "FAIL: population"; exit 1; }
 STSDANE_TESTBED_EXTRA="$work/population.json" timeout 1200 "$repo/tests/testbed/run" \
-  "$stsdane" scan "$work/domains.txt" -o "$work/scan.jsonl" --no-smtp --no-https --no-progress 2>"$work/scan.err"
+  "$stsdane" scan "$work/domains.txt" -o "$work/scan.jsonl" --no-smtp --no-https --no-progress --concurrency 64 --dns-timeout 15 2>"$work/scan.err"
 rows=$(wc -l <"$work/scan.jsonl")
 [ "$rows" -eq "$n" ] || { echo "FAIL: $rows rows for $n domains: $(tail -3 "$work/scan.err")"; exit 1; }
 echo "scan: $(tail -1 "$work/scan.err")"

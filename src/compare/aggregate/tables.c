@@ -490,6 +490,9 @@ static void cross_tables(sd_tables *t, const sd_agg *a) {
     }
     free(sorted);
   }
+  /* The total is not a bar of the per-code chart (one kind of quantity per chart). */
+  tb = sd_tables_add(t, "conflict_domains", sec, "Domains with a conflict", MEASURED_DEN, SD_CHART_NONE, 3,
+                     headline_cols);
   headline_row(tb, "domains with any conflict", a->c[SD_AGG_CONFLICT_DOMAINS], all, 0, none,
                "cross.domains_with_conflict", NULL);
 
