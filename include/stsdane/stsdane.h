@@ -10,8 +10,9 @@
  * no environment variable and keeps no global state, so several handles
  * with different resolvers can live in one process.
  *
- * Threads: the library starts none; everything, libunbound's DNS
- * resolution and DNSSEC validation included, runs on the loop's thread.
+ * Threads: every callback runs on the loop's thread. Each handle also has
+ * one thread of libunbound's that resolves and validates DNS and hands its
+ * results to the loop through a pipe (docs/dns.md); stsdane_free stops it.
  */
 #ifndef STSDANE_STSDANE_H
 #define STSDANE_STSDANE_H

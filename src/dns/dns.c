@@ -5,7 +5,6 @@
 #include <time.h>
 
 #include <event2/event.h>
-#include <unbound-event.h>
 #include <unbound.h>
 
 #include "dns/answer.h"
@@ -44,22 +43,23 @@ typedef struct sd_dns_lookup {
 struct sd_dns {
   struct event_base *base;
   struct ub_ctx *ub;
+  struct event *results_ev; /* libunbound's result pipe (ub_fd) is readable */
   sd_dns_cache cache;
   /* Lookups beyond SD_UB_MAX_IN_FLIGHT wait here, oldest first. */
   sd_dns_cache_entry *queue_head, *queue_tail;
   sd_dns_lookup *lookups;
   size_t in_flight;
   const struct timeval *timeout; /* a libevent common timeout: one queue for all timers */
-  /* Answers already known, or that libunbound gave while we were still
-   * inside ub_resolve_event, delivered at the next turn of the loop: a
-   * callback never runs inside sd_dns_query. */
+  /* Answers already known, or given while we were still inside
+   * ub_resolve_async, delivered at the next turn of the loop: a callback
+   * never runs inside sd_dns_query. */
   sd_dns_waiter *ready_head, *ready_tail;
   struct event *ready_ev;
   FILE *query_log;
   FILE *answer_log; /* every answer delivered, with its DNSSEC status (answer_log.h) */
   size_t queries_sent;
   size_t cache_hits;
-  int submitting; /* inside ub_resolve_event */
+  int submitting; /* inside ub_resolve_async */
   int closing;    /* sd_dns_free: deliver nothing */
 };
 
@@ -70,6 +70,7 @@ static uint64_t now_ms(void) {
 }
 
 static void on_ready_answers(evutil_socket_t fd, short what, void *arg);
+static void on_results_readable(evutil_socket_t fd, short what, void *arg);
 
 sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *o, char *err, size_t err_len) {
   sd_dns *dns = calloc(1, sizeof(*dns));
@@ -90,7 +91,13 @@ sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *o, char *err, 
     sd_dns_free(dns);
     return NULL;
   }
-  if (!(dns->ub = sd_ub_context_new(base, o, err, err_len))) {
+  if (!(dns->ub = sd_ub_context_new(o, err, err_len))) {
+    sd_dns_free(dns);
+    return NULL;
+  }
+  dns->results_ev = event_new(base, ub_fd(dns->ub), EV_READ | EV_PERSIST, on_results_readable, dns);
+  if (!dns->results_ev || event_add(dns->results_ev, NULL) != 0) {
+    snprintf(err, err_len, "cannot watch libunbound's result pipe on the event loop");
     sd_dns_free(dns);
     return NULL;
   }
@@ -203,30 +210,43 @@ static sd_dnssec map_security(int sec) {
   }
 }
 
-static void fill_answer(sd_dns_answer *a, int rcode, const void *packet, int len, int sec, const char *why_bogus,
-                        uint32_t *ttl) {
+static void fill_answer(sd_dns_answer *a, int err, const struct ub_result *res, uint32_t *ttl) {
   *ttl = 0;
-  if (rcode != 0) {
-    /* libunbound could not get an answer: no server replied, every reply
-     * was unusable (SERVFAIL, REFUSED, lame), or it ran out of resources. */
-    sd_dns_answer_set_rcode_error(a, rcode);
+  if (err != 0 || !res) {
+    sd_dns_answer_set_error(a, err ? ub_strerror(err) : "no result");
     return;
   }
-  sd_dns_answer_from_packet(a, packet, len > 0 ? (size_t)len : 0, map_security(sec), ttl);
+  if (res->rcode != 0 && res->rcode != 3) {
+    /* libunbound could not get an answer: no server replied, every reply
+     * was unusable (SERVFAIL, REFUSED, lame), or it ran out of resources. */
+    sd_dns_answer_set_rcode_error(a, res->rcode);
+    return;
+  }
+  int sec = res->secure ? 2 : res->bogus ? 1 : 0;
+  sd_dns_answer_from_packet(a, res->answer_packet, res->answer_len > 0 ? (size_t)res->answer_len : 0,
+                            map_security(sec), ttl);
   if (a->lookup != SD_LOOKUP_ERROR && a->dnssec == SD_DNSSEC_BOGUS)
-    a->why_bogus = sd_strdup(why_bogus ? why_bogus : "validation failed");
+    a->why_bogus = sd_strdup(res->why_bogus ? res->why_bogus : "validation failed");
 }
 
-static void on_ub_answer(void *arg, int rcode, void *packet, int len, int sec, char *why_bogus, int ratelimited) {
+static void on_ub_result(void *arg, int err, struct ub_result *res) {
   sd_dns_lookup *l = arg;
   sd_dns *dns = l->dns;
   sd_dns_cache_entry *e = l->entry;
   lookup_unlink(dns, l);
-  if (dns->closing) return;
-  uint32_t ttl = 0;
-  fill_answer(&e->answer, rcode, packet, len, sec, why_bogus, &ttl);
-  finish_entry(dns, e, ttl);
-  start_queued(dns);
+  if (!dns->closing) {
+    uint32_t ttl = 0;
+    fill_answer(&e->answer, err, res, &ttl);
+    finish_entry(dns, e, ttl);
+    start_queued(dns);
+  }
+  ub_resolve_free(res);
+}
+
+/* libunbound's thread has results: ub_process calls on_ub_result for each. */
+static void on_results_readable(evutil_socket_t fd, short what, void *arg) {
+  sd_dns *dns = arg;
+  ub_process(dns->ub);
 }
 
 /* No answer in time: the waiters get an error now. The query is cancelled
@@ -261,7 +281,7 @@ static int start_lookup(sd_dns *dns, sd_dns_cache_entry *e) {
   if (dns->query_log) fprintf(dns->query_log, "%s %s\n", e->answer.qname, sd_rr_type_name(e->answer.qtype));
   dns->queries_sent++;
   dns->submitting = 1;
-  int rc = ub_resolve_event(dns->ub, e->answer.qname, e->answer.qtype, 1 /* IN */, l, on_ub_answer, &l->async_id);
+  int rc = ub_resolve_async(dns->ub, e->answer.qname, e->answer.qtype, 1 /* IN */, l, on_ub_result, &l->async_id);
   dns->submitting = 0;
   if (rc != 0) {
     lookup_unlink(dns, l);
@@ -358,11 +378,12 @@ size_t sd_dns_cache_hits(const sd_dns *dns) { return dns->cache_hits; }
 
 void sd_dns_free(sd_dns *dns) {
   if (!dns) return;
-  /* Deleting the context ends every query in flight; libunbound calls back
-   * for each (with SERVFAIL), and those callbacks only free their state. */
+  /* Deleting the context stops libunbound's thread and drops the queries
+   * in flight without calling back: their state is freed here. */
   dns->closing = 1;
+  if (dns->results_ev) event_free(dns->results_ev);
   if (dns->ub) ub_ctx_delete(dns->ub);
-  while (dns->lookups) lookup_unlink(dns, dns->lookups); /* none should be left */
+  while (dns->lookups) lookup_unlink(dns, dns->lookups);
   for (sd_dns_waiter *w = dns->ready_head, *next; w; w = next) { /* never delivered */
     next = w->next;
     sd_dns_cache_release(w->entry);

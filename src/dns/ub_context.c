@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <unbound-event.h>
 #include <unbound.h>
 
 /* One "name: value" setting; name includes the colon, as libunbound wants. */
@@ -144,10 +143,16 @@ static int set_root_hints(struct ub_ctx *ctx, const sd_dns_options *o, char *err
   return set_option(ctx, "root-hints:", o->root_hints_file, err, err_len);
 }
 
-struct ub_ctx *sd_ub_context_new(struct event_base *base, const sd_dns_options *o, char *err, size_t err_len) {
-  struct ub_ctx *ctx = ub_ctx_create_event(base);
+struct ub_ctx *sd_ub_context_new(const sd_dns_options *o, char *err, size_t err_len) {
+  struct ub_ctx *ctx = ub_ctx_create();
   if (!ctx) {
-    snprintf(err, err_len, "cannot create a libunbound context on the event loop (out of memory?)");
+    snprintf(err, err_len, "cannot create a libunbound context (out of memory?)");
+    return NULL;
+  }
+  int rc = ub_ctx_async(ctx, 1); /* a thread, not a forked process */
+  if (rc != 0) {
+    snprintf(err, err_len, "libunbound cannot resolve on a thread: %s", ub_strerror(rc));
+    ub_ctx_delete(ctx);
     return NULL;
   }
   if (set_defaults(ctx, o, err, err_len) != 0 || set_trust_anchor(ctx, o, err, err_len) != 0 ||

@@ -1,7 +1,10 @@
 /*
- * The libunbound context behind sd_dns: created on the caller's libevent
- * loop (ub_ctx_create_event) and configured from sd_dns_options alone, so
- * two resolvers in one process never share settings.
+ * The libunbound context behind sd_dns, configured from sd_dns_options
+ * alone, so two resolvers in one process never share settings. It resolves
+ * and validates on one thread of its own (ub_ctx_async); results come back
+ * through a pipe that sd_dns watches on the loop (ub_fd, ub_process), so
+ * every callback still runs on the loop's thread, while the public-key
+ * work of DNSSEC validation runs on another core.
  *
  * libunbound does all of DNSSEC: it validates every answer from the trust
  * anchor down (RFC 4033-4035, NSEC3 RFC 5155, algorithm rules RFC 6840),
@@ -18,7 +21,6 @@
 #include "dns/dns.h"
 
 struct ub_ctx;
-struct event_base;
 
 /* Lookups libunbound runs at once (its num-queries-per-thread); sd_dns
  * queues any beyond this itself, so libunbound never has to drop one. */
@@ -32,7 +34,6 @@ struct event_base;
 #define SD_UB_DEFAULT_TRUST_ANCHOR "/usr/share/dns/root.key"
 
 /* NULL on failure, with what failed and what to do in err. */
-struct ub_ctx *sd_ub_context_new(struct event_base *base, const sd_dns_options *options, char *err,
-                                 size_t err_len);
+struct ub_ctx *sd_ub_context_new(const sd_dns_options *options, char *err, size_t err_len);
 
 #endif
