@@ -1,7 +1,9 @@
 /* libFuzzer target: the report and diff readers of scan JSON lines (one
  * result object per line, see docs/report.md): aggregation
  * (sd_agg_add_line / sd_agg_add_stream), merging, the report tables and
- * JSON, and the per-domain snapshots compared by `stsdane diff`. */
+ * JSON, the drill-down lists and the rows read back for the per-domain
+ * sections of `report --html` (sd_result_from_json), and the per-domain
+ * snapshots compared by `stsdane diff`. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,8 +13,10 @@
 #include <cjson/cJSON.h>
 
 #include "compare/aggregate/aggregate.h"
+#include "compare/aggregate/drill.h"
 #include "compare/aggregate/history.h"
 #include "compare/aggregate/tables.h"
+#include "compare/result_from_json.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -49,6 +53,23 @@ static void report_of(const sd_agg *a) {
   sd_tables_free(&tables);
 }
 
+static void row_back(void *ctx, const cJSON *row, const char *domain, int listed) {
+  (void)ctx;
+  (void)domain;
+  (void)listed;
+  sd_domain_result r;
+  if (sd_result_from_json(row, &r) == 0) sd_domain_result_free(&r);
+}
+
+/* The lists behind the counts, with the whole aggregate's providers. */
+static void drill_down(const sd_agg *whole, FILE *fp) {
+  sd_drill d;
+  sd_drill_init(&d, whole, 2, NULL);
+  d.on_row = row_back;
+  (void)sd_drill_add_stream(&d, fp);
+  sd_drill_free(&d);
+}
+
 /* `stsdane report --over-time` over two snapshots: the input read twice. */
 static void over_time(FILE *fp) {
   free(sd_history_first_scanned(fp));
@@ -78,6 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FILE *fp = fmemopen((void *)data, size, "r");
     if (fp) {
       (void)sd_agg_add_stream(&whole, fp);
+      rewind(fp);
+      drill_down(&whole, fp);
       rewind(fp);
       over_time(fp);
       fclose(fp);

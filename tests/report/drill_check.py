@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Follow the links of the HTML report as an auditor would.
 
-    drill_check.py STSDANE [--scan SCAN.jsonl] [--catalogue catalogue.json]
+    drill_check.py STSDANE [--scan SCAN.jsonl | --live] [--catalogue catalogue.json]
 
 Makes `STSDANE report --html` of a catalogue scan (default: the saved scan
-tests/report/fixtures/catalogue-scan.jsonl), parses the page and follows the
+tests/report/fixtures/catalogue-scan.jsonl; with --live the catalogue is
+scanned now, inside the testbed: tests/testbed/run python3
+tests/report/drill_check.py STSDANE --live), parses the page and follows the
 link behind "domains with any conflict" (its measured column):
 the list it leads to must name exactly the catalogue's domains with an
 expected conflict (derived from the catalogue's "expect.conflicts", not
@@ -96,9 +98,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("stsdane")
     ap.add_argument("--scan", default=DEFAULT_SCAN)
+    ap.add_argument("--live", action="store_true", help="scan the catalogue now (inside the testbed)")
     ap.add_argument("--catalogue", default=os.environ.get("STSDANE_CATALOGUE", DEFAULT_CATALOGUE))
     args = ap.parse_args()
     catalogue = json.load(open(args.catalogue, encoding="utf-8"))["scenarios"]
+    live_dir = tempfile.TemporaryDirectory() if args.live else None
+    if live_dir:
+        args.scan = os.path.join(live_dir.name, "catalogue.jsonl")
+        subprocess.run([sys.executable, os.path.join(HERE, "..", "catalogue", "conformance.py"), args.stsdane,
+                        "--catalogue", args.catalogue, "--save", args.scan], check=False, timeout=1200,
+                       stdout=subprocess.DEVNULL)
     expected = {s["domain"] for s in catalogue if s.get("expect", {}).get("conflicts")}
     rows = {}
     for line in open(args.scan, encoding="utf-8"):
