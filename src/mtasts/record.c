@@ -269,6 +269,7 @@ static size_t version_prefix(const char *txt, size_t len, int *blanks) {
 
 /* A field exactly v=STSv1 somewhere after the first field. */
 static int version_later(const char *txt, size_t len) {
+  if (!txt) return 0;
   const char *cursor = txt, *end = txt + len, *field;
   size_t field_len, n = 0;
   while (sd_sts_next_field(&cursor, end, &field, &field_len))
@@ -278,6 +279,7 @@ static int version_later(const char *txt, size_t len) {
 
 static int starts_with_quote(const char *txt, size_t len) {
   size_t i = 0;
+  if (!txt) return 0;
   while (i < len && is_wsp(txt[i])) i++;
   return i < len && (txt[i] == '"' || txt[i] == '\'');
 }
