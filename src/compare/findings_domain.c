@@ -32,6 +32,7 @@ static void mx_set_findings(sd_domain_result *r) {
                     "%s publishes a null MX (0 .): it accepts no mail (RFC 7505)", d);
     return;
   }
+  if (sd_denial_bogus(r->mx_lookup, r->mx_dnssec)) return; /* a bogus denial is not "no MX": see mx_dnssec_findings */
   if (r->mx_lookup == SD_LOOKUP_NXDOMAIN) {
     /* Not a domain without mail: no domain at all, most often a typo. */
     sd_finding *f = sd_findings_add(&r->findings, SD_C_DOMAIN_NXDOMAIN, "mx",
@@ -55,7 +56,15 @@ static void mx_set_findings(sd_domain_result *r) {
 
 static void mx_dnssec_findings(sd_domain_result *r) {
   const char *d = domain_name(r);
-  if (r->mx_lookup != SD_LOOKUP_ERROR && sd_vi_dnssec_failed(r->mx_dnssec) &&
+  if (sd_denial_bogus(r->mx_lookup, r->mx_dnssec) && !already_reported(r, SD_C_DNSSEC_EXPIRED_RRSIG)) {
+    sd_finding *f = sd_findings_add(
+        &r->findings, SD_C_DNSSEC_BOGUS, "mx",
+        "the denial of MX records of %s (%s) fails DNSSEC validation (%s): validating senders cannot tell whether it "
+        "has MX records and defer all mail; only senders that do not validate see no MX", d,
+        sd_lookup_name(r->mx_lookup), sd_dnssec_name(r->mx_dnssec));
+    sd_finding_set_remedy(f, "re-sign the zone %s (its NSEC/NSEC3 records and their RRSIGs) and make the DS in the "
+                             "parent match its KSK; check with a DNSSEC debugger such as dnsviz.net", d);
+  } else if (r->mx_lookup != SD_LOOKUP_ERROR && sd_vi_dnssec_failed(r->mx_dnssec) &&
       !already_reported(r, SD_C_DNSSEC_EXPIRED_RRSIG)) {
     sd_finding *f = sd_findings_add(
         &r->findings, SD_C_DNSSEC_BOGUS, "mx",
@@ -63,6 +72,14 @@ static void mx_dnssec_findings(sd_domain_result *r) {
         sd_dnssec_name(r->mx_dnssec));
     sd_finding_set_remedy(f, "re-sign the zone %s (check RRSIG expiry) and make the DS in the parent "
                              "match its KSK; check with a DNSSEC debugger such as dnsviz.net", d);
+  }
+  if (sd_denial_bogus(r->sts_txt_lookup, r->sts_txt_dnssec)) {
+    sd_finding *f = sd_findings_add(
+        &r->findings, SD_C_DNSSEC_BOGUS, "record",
+        "the denial of the _mta-sts TXT record of %s (%s) fails DNSSEC validation (%s): senders with a validating "
+        "resolver get SERVFAIL, not \"no policy\"", d, sd_lookup_name(r->sts_txt_lookup),
+        sd_dnssec_name(r->sts_txt_dnssec));
+    sd_finding_set_remedy(f, "re-sign the zone of _mta-sts.%s (its NSEC/NSEC3 records and their RRSIGs)", d);
   }
   if (r->dnskey_without_ds && !already_reported(r, SD_C_DNSSEC_MISSING_DS)) {
     sd_finding *f = sd_findings_add(

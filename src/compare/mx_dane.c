@@ -68,10 +68,12 @@ static int not_applicable_for_insecurity(const sd_mx_result *mx) {
 
 sd_dane_status sd_vi_dane_status(const sd_domain_result *r) {
   if (r->mx_lookup == SD_LOOKUP_ERROR) return SD_DANE_ERROR;
+  /* Bogus beats missing: a bogus (denial of the) MX RRset is bogus, even
+   * when it reads as "no MX". */
+  if (sd_vi_dnssec_failed(r->mx_dnssec)) return SD_DANE_BOGUS;
   if (r->null_mx || r->mx_count == 0 || !r->mx)
     return r->mx_dnssec == SD_DNSSEC_INSECURE ? SD_DANE_INSECURE : SD_DANE_ABSENT;
   if (r->mx_dnssec == SD_DNSSEC_INSECURE) return SD_DANE_INSECURE;
-  if (sd_vi_dnssec_failed(r->mx_dnssec)) return SD_DANE_BOGUS;
 
   size_t bogus = 0, errors = 0, failed = 0, authenticated = 0, not_applicable = 0, insecure = 0;
   for (size_t i = 0; i < r->mx_count; i++) {

@@ -149,6 +149,15 @@ typedef struct sd_domain_result {
   sd_findings findings;
 } sd_domain_result;
 
+/* "Bogus beats missing": a denial (NODATA or NXDOMAIN) whose proof failed
+ * DNSSEC validation (bogus, or indeterminate: RFC 4033 §5). A validating
+ * sender's resolver answers SERVFAIL, so the records are not known to be
+ * absent; never report such a denial as "no records". */
+static inline int sd_denial_bogus(sd_lookup lookup, sd_dnssec dnssec) {
+  return (lookup == SD_LOOKUP_NODATA || lookup == SD_LOOKUP_NXDOMAIN) &&
+         (dnssec == SD_DNSSEC_BOGUS || dnssec == SD_DNSSEC_INDETERMINATE);
+}
+
 const char *sd_sts_status_name(sd_sts_status s);
 const char *sd_dane_status_name(sd_dane_status s);
 const char *sd_profile_name(sd_profile p);

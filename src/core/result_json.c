@@ -201,6 +201,7 @@ static void tlsa_json(sd_jw *w, const sd_mx_result *mx) {
   put_text(w, "base", mx->tlsa_base);
   put_name(w, "lookup", sd_lookup_name(mx->tlsa_lookup));
   put_name(w, "dnssec", sd_dnssec_name(mx->tlsa_dnssec));
+  put_bool(w, "denial_bogus", sd_denial_bogus(mx->tlsa_lookup, mx->tlsa_dnssec));
   open_array(w, "records");
   for (size_t i = 0; i < mx->tlsa_count; i++) {
     char *text = sd_tlsa_format(&mx->tlsa[i]);
@@ -305,6 +306,8 @@ static void mtasts_json(sd_jw *w, const sd_domain_result *r) {
   sd_jw_object_begin(w);
   put_name(w, "status", sd_sts_status_name(r->sts_status));
   put_name(w, "lookup", sd_lookup_name(r->sts_txt_lookup));
+  put_name(w, "dnssec", sd_dnssec_name(r->sts_txt_dnssec));
+  put_bool(w, "denial_bogus", sd_denial_bogus(r->sts_txt_lookup, r->sts_txt_dnssec));
   txt_array(w, "txt", r->sts_txts, r->sts_txt_lens, r->sts_txt_count);
   put_text(w, "record_cname", r->sts_txt_cname);
   put_text(w, "policy_host_cname", r->policy_host_cname);
@@ -383,6 +386,7 @@ void sd_result_json_members(sd_jw *w, const sd_domain_result *r, const sd_json_o
   if (opt) put_name(w, "scan_options", opt->scan_options);
   put_name(w, "mx_lookup", sd_lookup_name(r->mx_lookup));
   put_name(w, "mx_dnssec", sd_dnssec_name(r->mx_dnssec));
+  put_bool(w, "mx_denial_bogus", sd_denial_bogus(r->mx_lookup, r->mx_dnssec));
   put_bool(w, "null_mx", r->null_mx);
   put_bool(w, "implicit_mx", r->implicit_mx);
   put_bool(w, "dnskey_without_ds", r->dnskey_without_ds);

@@ -622,6 +622,34 @@ static void test_mx_lookup_error(void **state) {
   destroy(r);
 }
 
+/* Bogus beats missing (dnssec-bogus-nodata.test): a NODATA for MX whose
+ * proof is bogus, no address either. Validating (DANE) senders defer; only
+ * senders that do not validate see no mail, and no finding advises
+ * publishing MX records. */
+static void test_bogus_denial_is_not_missing(void **state) {
+  (void)state;
+  scenario s = {.domain = "bogus-nodata.test", .is_signed = 1};
+  sd_domain_result *r = build(&s);
+  r->mx_lookup = SD_LOOKUP_NODATA;
+  r->mx_dnssec = SD_DNSSEC_BOGUS;
+  assert_true(sd_denial_bogus(r->mx_lookup, r->mx_dnssec));
+  sd_verdict_derive(r, NOW);
+  assert_int_equal(r->profiles[SD_PROFILE_OPPORTUNISTIC], SD_OUTCOME_NO_MAIL);
+  assert_int_equal(r->profiles[SD_PROFILE_MTASTS], SD_OUTCOME_NO_MAIL);
+  assert_int_equal(r->profiles[SD_PROFILE_DANE], SD_OUTCOME_FAIL);
+  assert_int_equal(r->profiles[SD_PROFILE_BOTH], SD_OUTCOME_FAIL);
+  assert_int_equal(r->dane_status, SD_DANE_BOGUS);
+  assert_true(has_code(r, "dnssec-bogus"));
+  assert_false(has_code(r, "mx-none"));
+  assert_false(has_code(r, "domain-nxdomain"));
+  assert_string_equal(sd_code_lookup(SD_C_DNSSEC_BOGUS)->tlsrpt, "dnssec-invalid");
+  destroy(r);
+  /* A secure NODATA is a real absence. */
+  assert_false(sd_denial_bogus(SD_LOOKUP_NODATA, SD_DNSSEC_SECURE));
+  assert_true(sd_denial_bogus(SD_LOOKUP_NXDOMAIN, SD_DNSSEC_INDETERMINATE));
+  assert_false(sd_denial_bogus(SD_LOOKUP_OK, SD_DNSSEC_BOGUS));
+}
+
 static void test_invalid_domain(void **state) {
   (void)state;
   sd_domain_result *r = calloc(1, sizeof(*r));
@@ -1136,6 +1164,7 @@ int main(void) {
       cmocka_unit_test(test_walk_outcome),
       cmocka_unit_test(test_mx_lookup_error),
       cmocka_unit_test(test_invalid_domain),
+      cmocka_unit_test(test_bogus_denial_is_not_missing),
       cmocka_unit_test(test_timeouts_are_unknown),
       cmocka_unit_test(test_no_smtp),
       cmocka_unit_test(test_equal_preference),
