@@ -292,12 +292,17 @@ static int start_lookup(sd_dns *dns, sd_dns_cache_entry *e) {
   return 0;
 }
 
-/* A lookup that could not even start is answered with its error. */
-static void send_or_fail(sd_dns *dns, sd_dns_cache_entry *e) {
-  if (start_lookup(dns, e) == 0) return;
-  dns->submitting = 1; /* the caller may be inside sd_dns_query */
+/* An answer known without a lookup: its waiters get it at the next turn of
+ * the loop (the caller may be inside sd_dns_query). */
+static void finish_without_lookup(sd_dns *dns, sd_dns_cache_entry *e) {
+  dns->submitting = 1;
   finish_entry(dns, e, 0);
   dns->submitting = 0;
+}
+
+/* A lookup that could not even start is answered with its error. */
+static void send_or_fail(sd_dns *dns, sd_dns_cache_entry *e) {
+  if (start_lookup(dns, e) != 0) finish_without_lookup(dns, e);
 }
 
 static void enqueue(sd_dns *dns, sd_dns_cache_entry *e) {
@@ -334,9 +339,7 @@ static void start_entry(sd_dns *dns, sd_dns_cache_entry *e) {
     e->answer.lookup = SD_LOOKUP_NXDOMAIN;
     e->answer.dnssec = SD_DNSSEC_INDETERMINATE;
     e->answer.rcode = 3;
-    dns->submitting = 1;
-    finish_entry(dns, e, 0);
-    dns->submitting = 0;
+    finish_without_lookup(dns, e);
   } else if (dns->in_flight < SD_UB_MAX_IN_FLIGHT) {
     send_or_fail(dns, e);
   } else {
