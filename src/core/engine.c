@@ -1,5 +1,6 @@
 #include "core/engine.h"
 
+#include "core/policy_cache.h"
 #include "core/verify_memo.h"
 
 #include <stdio.h>
@@ -32,6 +33,11 @@ sd_engine *sd_engine_new(struct event_base *base, const sd_engine_options *optio
     snprintf(err, err_len, "cannot set up the HTTPS policy fetcher (libcurl)");
     goto fail;
   }
+  en->policies = sd_policy_cache_new(en->fetcher);
+  if (!en->policies) {
+    snprintf(err, err_len, "out of memory");
+    goto fail;
+  }
   en->verify_memo = sd_verify_memo_new(0);
   en->prober = sd_prober_new(base, &en->options.probe);
   if (!en->prober) {
@@ -49,6 +55,7 @@ void sd_engine_free(sd_engine *en) {
   sd_verify_memo_free(en->verify_memo);
   sd_prober_free(en->prober);
   sd_fetcher_free(en->fetcher);
+  sd_policy_cache_free(en->policies); /* after the fetcher: no fetch can answer into it any more */
   sd_dns_free(en->dns);
   if (en->trust) X509_STORE_free(en->trust);
   free(en);

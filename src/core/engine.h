@@ -36,6 +36,7 @@ typedef struct sd_engine {
   sd_engine_options options;
   sd_dns *dns;
   sd_fetcher *fetcher;
+  struct sd_policy_cache *policies;   /* one fetch per policy host per scan */
   sd_prober *prober;
   X509_STORE *trust;
   struct sd_verify_memo *verify_memo; /* shared certificate verifications */

@@ -16,6 +16,7 @@
 
 #include "compare/verdict.h"
 #include "core/engine.h"
+#include "core/policy_cache.h"
 #include "core/probe_copy.h"
 #include "core/verify_memo.h"
 #include "util/domain.h"
@@ -422,8 +423,8 @@ static const char *unresolved_reason(const policy_step *p) {
 static void fetch_policy(policy_step *p) {
   eval *ev = p->ev;
   ev->pending++;
-  if (p->count > 0 && sd_fetch_policy_at(ev->engine->fetcher, ev->r->domain, (const char *const *)p->addrs, p->count,
-                                         on_fetch, ev) == 0)
+  if (p->count > 0 && sd_policy_cache_fetch(ev->engine->policies, ev->r->domain, (const char *const *)p->addrs,
+                                            p->count, on_fetch, ev) == 0)
     return;
   sd_fetch_result unresolved;
   if (p->count == 0 && sd_fetch_result_unresolved(ev->engine->fetcher, ev->r->domain, unresolved_reason(p),

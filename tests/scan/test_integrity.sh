@@ -7,7 +7,8 @@
 #      no row that measured nothing claims protected_by "none"; with the
 #      resolver back, --resume completes every line exactly once, and
 #      --resume --redo-unknown scans the unknown rows again;
-#  (d) the resolver dies during the scan: the same.
+#  (d) the resolver dies during the scan: the same;
+#  (e) a domain repeated on 20 lines makes one policy request (nginx's log).
 #
 # Run inside the testbed, from the repository root:
 #   tests/testbed/run tests/scan/test_integrity.sh build/stsdane
@@ -130,5 +131,21 @@ timeout -s KILL 300 "$stsdane" scan "${opts[@]}" "$dlist" -o "$out" --resume --c
 status=$?
 if [ "$status" -eq 0 ]; then ok "--resume after the mid-scan outage completed (exit 0)"; else fail "resume: exit $status: $(cat "$work/d2.err")"; fi
 expect "after the mid-scan outage and --resume every line is there exactly once" python3 "$check_py" exactly-once "$dlist" "$out"
+
+# ---- (e) one policy fetch per policy host per scan ----
+# 20 lines of one domain with a policy (some in other spellings): nginx must
+# see one request for its policy, not one per line.
+log="$STSDANE_TESTBED_DIR/logs/nginx-access.log"
+policy_requests() { grep -c "GET /.well-known/mta-sts.txt" "$log" 2>/dev/null || true; }
+elist="$work/elist.txt"
+for i in $(seq 1 10); do echo "sts-enforce-good.test"; echo "STS-Enforce-Good.test."; done >"$elist"
+before="$(policy_requests)"
+timeout -s KILL 120 "$stsdane" scan "${opts[@]}" "$elist" -o "$work/e.jsonl" --concurrency 8 2>"$work/e.err"
+status=$?
+made=$(( $(policy_requests) - before ))
+valid="$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["mtasts"]["status"] == "valid"))' "$work/e.jsonl")"
+if [ "$status" -eq 0 ] && [ "$made" -eq 1 ] && [ "$valid" -eq 20 ]; then
+  ok "20 lines of one domain made 1 policy request; all 20 rows have its valid policy"
+else fail "repeated domain: exit $status, $made policy requests (want 1), $valid of 20 rows with a valid policy: $(tail -c 300 "$work/e.err")"; fi
 
 summary
