@@ -96,6 +96,14 @@ char *sd_vi_where_addr(const sd_mx_result *mx, const sd_addr_result *a) {
   return sd_asprintf("mx:%s/%s", mx->host ? mx->host : "?", a->ip ? a->ip : "?");
 }
 
+char *sd_vi_dnssec_detail(sd_dnssec s, const char *why_bogus) {
+  if (s != SD_DNSSEC_BOGUS || !why_bogus || !*why_bogus) return sd_strdup(sd_dnssec_name(s));
+  char *why = sd_vi_sanitize(why_bogus, 300);
+  char *detail = why ? sd_asprintf("%s: %s", sd_dnssec_name(s), why) : NULL;
+  free(why);
+  return detail;
+}
+
 char *sd_vi_sanitize(const char *s, size_t max) {
   if (!s) return sd_strdup("");
   size_t n = strnlen(s, max);

@@ -56,12 +56,14 @@ static void mx_set_findings(sd_domain_result *r) {
 
 static void mx_dnssec_findings(sd_domain_result *r) {
   const char *d = domain_name(r);
+  char *mx_state = sd_vi_dnssec_detail(r->mx_dnssec, r->mx_why_bogus);
+  char *sts_state = sd_vi_dnssec_detail(r->sts_txt_dnssec, r->sts_txt_why_bogus);
   if (sd_denial_bogus(r->mx_lookup, r->mx_dnssec) && !already_reported(r, SD_C_DNSSEC_EXPIRED_RRSIG)) {
     sd_finding *f = sd_findings_add(
         &r->findings, SD_C_DNSSEC_BOGUS, "mx",
         "the denial of MX records of %s (%s) fails DNSSEC validation (%s): validating senders cannot tell whether it "
         "has MX records and defer all mail; only senders that do not validate see no MX", d,
-        sd_lookup_name(r->mx_lookup), sd_dnssec_name(r->mx_dnssec));
+        sd_lookup_name(r->mx_lookup), mx_state ? mx_state : "?");
     sd_finding_set_remedy(f, "re-sign the zone %s (its NSEC/NSEC3 records and their RRSIGs) and make the DS in the "
                              "parent match its KSK; check with a DNSSEC debugger such as dnsviz.net", d);
   } else if (r->mx_lookup != SD_LOOKUP_ERROR && sd_vi_dnssec_failed(r->mx_dnssec) &&
@@ -69,7 +71,7 @@ static void mx_dnssec_findings(sd_domain_result *r) {
     sd_finding *f = sd_findings_add(
         &r->findings, SD_C_DNSSEC_BOGUS, "mx",
         "the MX RRset of %s fails DNSSEC validation (%s): DANE senders defer all mail", d,
-        sd_dnssec_name(r->mx_dnssec));
+        mx_state ? mx_state : "?");
     sd_finding_set_remedy(f, "re-sign the zone %s (check RRSIG expiry) and make the DS in the parent "
                              "match its KSK; check with a DNSSEC debugger such as dnsviz.net", d);
   }
@@ -78,7 +80,7 @@ static void mx_dnssec_findings(sd_domain_result *r) {
         &r->findings, SD_C_DNSSEC_BOGUS, "record",
         "the denial of the _mta-sts TXT record of %s (%s) fails DNSSEC validation (%s): senders with a validating "
         "resolver get SERVFAIL, not \"no policy\"", d, sd_lookup_name(r->sts_txt_lookup),
-        sd_dnssec_name(r->sts_txt_dnssec));
+        sts_state ? sts_state : "?");
     sd_finding_set_remedy(f, "re-sign the zone of _mta-sts.%s (its NSEC/NSEC3 records and their RRSIGs)", d);
   }
   if (r->dnskey_without_ds && !already_reported(r, SD_C_DNSSEC_MISSING_DS)) {
@@ -88,6 +90,8 @@ static void mx_dnssec_findings(sd_domain_result *r) {
         "insecure, so DANE cannot apply", d);
     sd_finding_set_remedy(f, "publish the DS record of %s's KSK in the parent zone (ask your registrar)", d);
   }
+  free(mx_state);
+  free(sts_state);
 }
 
 static void dane_mx_insecure_finding(sd_domain_result *r) {

@@ -46,11 +46,12 @@ static void address_findings(sd_domain_result *r, const sd_mx_result *mx, const 
     sd_finding_set_remedy(f, "publish A/AAAA records for %s, or remove it from the MX set", h);
   }
   if (sd_vi_dnssec_failed(mx->addr_dnssec)) {
+    char *state = sd_vi_dnssec_detail(mx->addr_dnssec, mx->addr_why_bogus);
     sd_finding *f = sd_findings_add(&r->findings, SD_C_DNSSEC_BOGUS, where,
                                     "the address records of %s fail DNSSEC validation (%s): "
-                                    "validating senders cannot use this MX", h,
-                                    sd_dnssec_name(mx->addr_dnssec));
+                                    "validating senders cannot use this MX", h, state ? state : "?");
     sd_finding_set_remedy(f, "re-sign the zone that holds %s (check RRSIG expiry and the DS chain)", h);
+    free(state);
   }
   if (mx->cname_target && sd_vi_dnssec_failed(mx->cname_dnssec)) {
     char *t = sd_vi_sanitize(mx->cname_target, 255);
@@ -133,11 +134,12 @@ static void tlsa_findings(sd_domain_result *r, const sd_mx_result *mx, const cha
   }
   if (sd_vi_dnssec_failed(mx->tlsa_dnssec)) {
     if (!dane_looks) return;
+    char *state = sd_vi_dnssec_detail(mx->tlsa_dnssec, mx->tlsa_why_bogus);
     sd_finding *f = sd_findings_add(&r->findings, SD_C_DNSSEC_BOGUS, where,
                                     "the TLSA answer at _25._tcp.%s fails DNSSEC validation (%s): "
-                                    "DANE senders treat %s as unusable", base,
-                                    sd_dnssec_name(mx->tlsa_dnssec), host_of(mx));
+                                    "DANE senders treat %s as unusable", base, state ? state : "?", host_of(mx));
     sd_finding_set_remedy(f, "re-sign the zone that holds _25._tcp.%s (check RRSIG expiry)", base);
+    free(state);
     return;
   }
   if (mx->tlsa_lookup != SD_LOOKUP_OK || mx->tlsa_count == 0) return;

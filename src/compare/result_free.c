@@ -23,6 +23,8 @@ static void mx_result_free(sd_mx_result *mx) {
   for (size_t i = 0; i < mx->addr_count && mx->addrs; i++) addr_result_free(&mx->addrs[i]);
   free(mx->addrs);
   free(mx->tlsa_base);
+  free(mx->tlsa_why_bogus);
+  free(mx->addr_why_bogus);
   for (size_t i = 0; i < mx->tlsa_count && mx->tlsa; i++) sd_tlsa_free(&mx->tlsa[i]);
   free(mx->tlsa);
   free(mx->tlsa_status);
@@ -38,6 +40,8 @@ static void txt_set_free(char **txts, size_t *lens, size_t count) {
 void sd_domain_result_free(sd_domain_result *r) {
   if (!r) return;
   free(r->domain);
+  free(r->mx_why_bogus);
+  free(r->sts_txt_why_bogus);
   free(r->input);
   for (size_t i = 0; i < r->mx_count && r->mx; i++) mx_result_free(&r->mx[i]);
   free(r->mx);

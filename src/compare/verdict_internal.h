@@ -46,6 +46,9 @@ char *sd_vi_where_addr(const sd_mx_result *mx, const sd_addr_result *a);
 /* Copies at most max bytes of remote text, replacing control and non-ASCII
  * bytes by '?', so details never carry terminal escapes; caller frees. */
 char *sd_vi_sanitize(const char *s, size_t max);
+/* "bogus" or "bogus: <the validator's reason>" (printable, bounded), for
+ * finding details; caller frees. Never NULL but when out of memory. */
+char *sd_vi_dnssec_detail(sd_dnssec s, const char *why_bogus);
 
 /* --- mx_dane.c ---------------------------------------------------------- */
 sd_mx_dane sd_vi_mx_dane_fate(const sd_domain_result *r, const sd_mx_result *mx);

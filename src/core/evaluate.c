@@ -157,11 +157,17 @@ static const char *tlsa_candidate(const sd_mx_result *mx, size_t i) {
 
 static void query_tlsa(eval *ev, mx_step *s);
 
+/* Keeps the validator's reason for a bogus answer (the first one seen). */
+static void keep_why_bogus(char **field, const sd_dns_answer *a) {
+  if (!*field && a->why_bogus) *field = sd_strdup(a->why_bogus);
+}
+
 static void store_tlsa(sd_mx_result *mx, const sd_dns_answer *a, const char *base) {
   free(mx->tlsa_base);
   mx->tlsa_base = sd_strdup(base);
   mx->tlsa_lookup = a->lookup;
   mx->tlsa_dnssec = a->dnssec;
+  keep_why_bogus(&mx->tlsa_why_bogus, a);
   if (a->count == 0) return;
   mx->tlsa = calloc(a->count, sizeof(*mx->tlsa));
   mx->tlsa_status = calloc(a->count, sizeof(*mx->tlsa_status));
@@ -232,6 +238,7 @@ static sd_lookup combine_lookups(sd_lookup a, sd_lookup b) {
 static void merge_address_answer(eval *ev, sd_mx_result *mx, const sd_dns_answer *a, int first) {
   mx->addr_lookup = first ? a->lookup : combine_lookups(mx->addr_lookup, a->lookup);
   mx->addr_dnssec = first ? a->dnssec : worse(mx->addr_dnssec, a->dnssec);
+  keep_why_bogus(&mx->addr_why_bogus, a);
   if (a->cname_count && !mx->cname_target) {
     mx->cname_target = sd_strdup(a->cnames[a->cname_count - 1]);
     mx->cname_dnssec = a->dnssec;
@@ -349,6 +356,7 @@ static void on_mx(const sd_dns_answer *a, void *arg) {
   sd_domain_result *r = ev->r;
   r->mx_lookup = a->lookup;
   r->mx_dnssec = a->dnssec;
+  keep_why_bogus(&r->mx_why_bogus, a);
   if (a->lookup == SD_LOOKUP_ERROR)
     sd_findings_add(&r->findings, SD_C_MX_LOOKUP_FAILED, "mx", "%s", a->error ? a->error : "lookup failed");
   if (a->rrsig_expired && a->dnssec != SD_DNSSEC_SECURE)
@@ -466,6 +474,7 @@ static void on_sts_txt(const sd_dns_answer *a, void *arg) {
   sd_domain_result *r = ev->r;
   r->sts_txt_lookup = a->lookup;
   r->sts_txt_dnssec = a->dnssec;
+  keep_why_bogus(&r->sts_txt_why_bogus, a);
   if (a->lookup == SD_LOOKUP_ERROR) {
     sd_findings_add(&r->findings, SD_C_STS_RECORD_LOOKUP_FAILED, "record", "%s", a->error ? a->error : "");
   } else {

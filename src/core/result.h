@@ -51,6 +51,7 @@ typedef struct sd_mx_result {
   /* address lookups (A and AAAA together) */
   sd_lookup addr_lookup;        /* OK if any address; ERROR if any lookup failed and none found */
   sd_dnssec addr_dnssec;        /* worst status of the A and AAAA answers */
+  char *addr_why_bogus;         /* the validator's reason when an address answer is bogus */
   char *cname_target;           /* the host's CNAME expansion, NULL when not a CNAME */
   sd_dnssec cname_dnssec;
   sd_addr_result *addrs;
@@ -60,6 +61,7 @@ typedef struct sd_mx_result {
   char *tlsa_base;              /* TLSA base domain used (RFC 7672 §2.2.3) */
   sd_lookup tlsa_lookup;
   sd_dnssec tlsa_dnssec;
+  char *tlsa_why_bogus;         /* the validator's reason when bogus */
   sd_tlsa *tlsa;
   sd_tlsa_usability *tlsa_status;
   size_t tlsa_count;
@@ -108,6 +110,7 @@ typedef struct sd_domain_result {
   /* MX */
   sd_lookup mx_lookup;
   sd_dnssec mx_dnssec;
+  char *mx_why_bogus;           /* the validator's reason when bogus */
   int null_mx;
   int implicit_mx;              /* no MX RRset: the domain itself is the MX */
   sd_mx_result *mx;             /* sorted by preference, then name */
@@ -119,6 +122,7 @@ typedef struct sd_domain_result {
   /* MTA-STS */
   sd_lookup sts_txt_lookup;
   sd_dnssec sts_txt_dnssec;
+  char *sts_txt_why_bogus;      /* the validator's reason when bogus */
   char **sts_txts;              /* TXT records at _mta-sts, strings joined */
   size_t *sts_txt_lens;
   size_t sts_txt_count;

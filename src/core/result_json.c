@@ -201,6 +201,7 @@ static void tlsa_json(sd_jw *w, const sd_mx_result *mx) {
   put_text(w, "base", mx->tlsa_base);
   put_name(w, "lookup", sd_lookup_name(mx->tlsa_lookup));
   put_name(w, "dnssec", sd_dnssec_name(mx->tlsa_dnssec));
+  put_text(w, "why_bogus", mx->tlsa_why_bogus);
   put_bool(w, "denial_bogus", sd_denial_bogus(mx->tlsa_lookup, mx->tlsa_dnssec));
   open_array(w, "records");
   for (size_t i = 0; i < mx->tlsa_count; i++) {
@@ -233,6 +234,7 @@ static void mx_json(sd_jw *w, const sd_mx_result *mx, const sd_json_options *opt
   put_text(w, "cname", mx->cname_target);
   put_name(w, "address_lookup", sd_lookup_name(mx->addr_lookup));
   put_name(w, "address_dnssec", sd_dnssec_name(mx->addr_dnssec));
+  put_text(w, "address_why_bogus", mx->addr_why_bogus);
   open_array(w, "addresses");
   for (size_t i = 0; i < mx->addr_count; i++) address_json(w, mx, &mx->addrs[i], opt);
   sd_jw_array_end(w);
@@ -307,6 +309,7 @@ static void mtasts_json(sd_jw *w, const sd_domain_result *r) {
   put_name(w, "status", sd_sts_status_name(r->sts_status));
   put_name(w, "lookup", sd_lookup_name(r->sts_txt_lookup));
   put_name(w, "dnssec", sd_dnssec_name(r->sts_txt_dnssec));
+  put_text(w, "why_bogus", r->sts_txt_why_bogus);
   put_bool(w, "denial_bogus", sd_denial_bogus(r->sts_txt_lookup, r->sts_txt_dnssec));
   txt_array(w, "txt", r->sts_txts, r->sts_txt_lens, r->sts_txt_count);
   put_text(w, "record_cname", r->sts_txt_cname);
@@ -386,6 +389,7 @@ void sd_result_json_members(sd_jw *w, const sd_domain_result *r, const sd_json_o
   if (opt) put_name(w, "scan_options", opt->scan_options);
   put_name(w, "mx_lookup", sd_lookup_name(r->mx_lookup));
   put_name(w, "mx_dnssec", sd_dnssec_name(r->mx_dnssec));
+  put_text(w, "mx_why_bogus", r->mx_why_bogus);
   put_bool(w, "mx_denial_bogus", sd_denial_bogus(r->mx_lookup, r->mx_dnssec));
   put_bool(w, "null_mx", r->null_mx);
   put_bool(w, "implicit_mx", r->implicit_mx);
