@@ -1,34 +1,44 @@
 #!/usr/bin/env bash
 # tests/examples/run_examples.sh BUILD_DIR
+# tests/examples/run_examples.sh --root ROOT
 #
 # The examples of examples/ built the way a user of the library builds
-# them: `meson install` into a scratch root, then cc with the flags
-# pkg-config gives for the installed stsdane.pc (PKG_CONFIG_SYSROOT_DIR
-# points pkg-config at the scratch root). They run in the testbed against
-# catalogue domains: check_one must agree with `stsdane check` on the exit
-# status, check_many must give one JSON line per domain with the
-# catalogue's protected_by. Run as root.
+# them: `meson install` of BUILD_DIR into a scratch root (or, with --root,
+# a root that already holds the installed files: the unpacked Debian
+# packages, tests/debian/run_debian.sh), then cc with the flags pkg-config
+# gives for the installed stsdane.pc (PKG_CONFIG_SYSROOT_DIR points
+# pkg-config at the root). They run in the testbed against catalogue
+# domains: check_one must agree with `stsdane check` (the build's, or the
+# root's usr/bin/stsdane) on the exit status, check_many must give one JSON
+# line per domain with the catalogue's protected_by. Run as root.
 set -euo pipefail
-build="$(cd "$1" && pwd)"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck source=../lib/tally.sh
 . "$repo/tests/lib/tally.sh"
-root="$(mktemp -d /tmp/stsdane-examples.XXXXXX)"
-trap 'rm -rf "$root"' EXIT
+work="$(mktemp -d /tmp/stsdane-examples.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
 
-meson install -C "$build" --no-rebuild --destdir "$root" >/dev/null
+if [ "${1-}" = --root ]; then
+  root="$(cd "${2:?usage: run_examples.sh --root ROOT}" && pwd)"
+  stsdane="$root/usr/bin/stsdane"
+else
+  build="$(cd "${1:?usage: run_examples.sh BUILD_DIR}" && pwd)"
+  root="$work/root"
+  stsdane="$build/stsdane"
+  meson install -C "$build" --no-rebuild --destdir "$root" >/dev/null
+fi
 pc="$(find "$root" -name stsdane.pc | head -n 1)"
-[ -n "$pc" ] || { echo "examples: meson install put no stsdane.pc under $root" >&2; exit 1; }
+[ -n "$pc" ] || { echo "examples: no stsdane.pc under $root" >&2; exit 1; }
 export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$root"
 libdir="$(dirname "$(dirname "$pc")")"
-cc -std=c11 -Wall -Wextra -Werror "$repo/examples/check_one.c" $(pkg-config --cflags --libs stsdane) -o "$root/check_one"
+cc -std=c11 -Wall -Wextra -Werror "$repo/examples/check_one.c" $(pkg-config --cflags --libs stsdane) -o "$work/check_one"
 cc -std=c11 -Wall -Wextra -Werror "$repo/examples/check_many.c" $(pkg-config --cflags --libs stsdane libevent) \
-  -o "$root/check_many"
+  -o "$work/check_many"
 ok "examples build against the installed library through pkg-config"
 # They must run with the installed library, not one from the build tree.
 export LD_LIBRARY_PATH="$libdir"
-ldd "$root/check_one" | grep -q "$libdir/libstsdane.so.0" && ok "check_one links $libdir/libstsdane.so.0" \
-  || fail "check_one does not link the installed library: $(ldd "$root/check_one" | grep stsdane)"
+ldd "$work/check_one" | grep -q "$libdir/libstsdane.so.0" && ok "check_one links $libdir/libstsdane.so.0" \
+  || fail "check_one does not link the installed library: $(ldd "$work/check_one" | grep stsdane)"
 
 # Domains and their expected protected_by, from the public catalogue.
 mapfile -t cases < <(/usr/bin/python3 - "$repo/../shared/scenarios/catalogue.json" <<'PY'
@@ -46,17 +56,17 @@ run_in_testbed() {
 }
 domains=()
 for c in "${cases[@]}"; do domains+=("${c%% *}"); done
-out="$root/out"
+out="$work/out"
 mkdir -p "$out"
 run_in_testbed bash -c '
   set -u
-  root="$1"; stsdane="$2"; out="$3"; shift 3
+  work="$1"; stsdane="$2"; out="$3"; shift 3
   for d in "$@"; do
-    "$root/check_one" "$d" > "$out/one-$d.json"; echo $? > "$out/one-$d.rc"
+    "$work/check_one" "$d" > "$out/one-$d.json"; echo $? > "$out/one-$d.rc"
     "$stsdane" check --json "$d" > /dev/null; echo $? > "$out/cli-$d.rc"
   done
-  "$root/check_many" "$@" > "$out/many.jsonl" 2> "$out/many.err"; echo $? > "$out/many.rc"
-' _ "$root" "$build/stsdane" "$out" "${domains[@]}"
+  "$work/check_many" "$@" > "$out/many.jsonl" 2> "$out/many.err"; echo $? > "$out/many.rc"
+' _ "$work" "$stsdane" "$out" "${domains[@]}"
 
 for c in "${cases[@]}"; do
   d="${c%% *}" want="${c##* }"
