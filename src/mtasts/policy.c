@@ -39,6 +39,7 @@
 #include "mtasts/match.h"
 #include "mtasts/record.h"
 #include "util/str.h"
+#include "util/utf8.h"
 
 #define WHERE "policy"
 #define SD_STS_MAX_MX_LINES 1000
@@ -92,31 +93,6 @@ report_policy(policy_parser *pp, sd_code code, const char *fmt, ...) {
   return f;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_sequence(const unsigned char *s, size_t n) {
-  unsigned char c = s[0];
-  if (c < 0x80) return 1;
-  size_t need;
-  unsigned char lo = 0x80, hi = 0xbf;
-  if (c >= 0xc2 && c <= 0xdf) need = 2;
-  else if (c >= 0xe0 && c <= 0xef) {
-    need = 3;
-    if (c == 0xe0) lo = 0xa0;
-    if (c == 0xed) hi = 0x9f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    need = 4;
-    if (c == 0xf0) lo = 0x90;
-    if (c == 0xf4) hi = 0x8f;
-  } else {
-    return 0;
-  }
-  if (n < need || s[1] < lo || s[1] > hi) return 0;
-  for (size_t i = 2; i < need; i++)
-    if (s[i] < 0x80 || s[i] > 0xbf) return 0;
-  return need;
-}
-
 static int is_bad_control(unsigned char c) {
   return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
 }
@@ -126,7 +102,7 @@ static void check_text(policy_parser *pp, const char *body, size_t len) {
   const unsigned char *s = (const unsigned char *)body;
   size_t line = 1;
   for (size_t i = 0; i < len;) {
-    size_t n = is_bad_control(s[i]) ? 0 : utf8_sequence(s + i, len - i);
+    size_t n = is_bad_control(s[i]) ? 0 : sd_utf8_sequence(s + i, len - i);
     if (n == 0) {
       sd_finding *f = report_policy(pp, SD_C_STS_POLICY_NOT_TEXT,
                                     "byte 0x%02x at offset %zu (line %zu) is %s", s[i], i, line,

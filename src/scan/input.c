@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "scan/shard.h"
+#include "util/utf8.h"
 
 /* CSV fields looked at per line; later fields are ignored. */
 #define CSV_MAX_FIELDS 256
@@ -60,26 +61,6 @@ int sd_line_reader_next(sd_line_reader *r) {
 
 /* ---- text checks and safe representation ---------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t utf8_sequence(const unsigned char *s, size_t len) {
-  unsigned char c = s[0];
-  if (c < 0x80) return 1;
-  size_t n;
-  unsigned int min, cp;
-  if ((c & 0xE0) == 0xC0) n = 2, min = 0x80, cp = c & 0x1F;
-  else if ((c & 0xF0) == 0xE0) n = 3, min = 0x800, cp = c & 0x0F;
-  else if ((c & 0xF8) == 0xF0) n = 4, min = 0x10000, cp = c & 0x07;
-  else return 0;
-  if (len < n) return 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (s[i] & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
-
 static int is_control(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7F; }
 
 int sd_scan_text_clean(const char *s, size_t len) {
@@ -87,7 +68,7 @@ int sd_scan_text_clean(const char *s, size_t len) {
   size_t i = 0;
   while (i < len) {
     if (is_control(p[i])) return 0;
-    size_t n = utf8_sequence(p + i, len - i);
+    size_t n = sd_utf8_sequence(p + i, len - i);
     if (n == 0) return 0;
     i += n;
   }
@@ -103,7 +84,7 @@ void sd_scan_represent(const char *raw, size_t len, uint64_t full_len, char *out
   if (limit > SD_SCAN_SHOWN_MAX) limit = SD_SCAN_SHOWN_MAX;
   int cut = 0;
   while (i < len) {
-    size_t n = utf8_sequence(p + i, len - i);
+    size_t n = sd_utf8_sequence(p + i, len - i);
     char piece[8];
     size_t plen;
     if (n == 0 || is_control(p[i])) {

@@ -3,18 +3,13 @@
 #include <string.h>
 
 #include "util/str.h"
+#include "util/utf8.h"
 
-/* Length of a valid UTF-8 sequence that is not a C1 control, else 0. */
+/* Length of a valid multi-byte UTF-8 sequence that is not a C1 control
+ * (U+0080..U+009F), else 0. */
 static size_t printable_utf8(const unsigned char *s, size_t n) {
-  size_t len = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
-  if (len == 0 || len > n) return 0;
-  for (size_t i = 1; i < len; i++)
-    if ((s[i] & 0xC0) != 0x80) return 0;
-  if (s[0] == 0xC2 && s[1] < 0xA0) return 0;             /* U+0080..U+009F: C1 controls */
-  if (len == 3 && s[0] == 0xE0 && s[1] < 0xA0) return 0;  /* overlong */
-  if (len == 3 && s[0] == 0xED && s[1] >= 0xA0) return 0; /* surrogates */
-  if (len == 4 && s[0] == 0xF0 && s[1] < 0x90) return 0;
-  if (len == 4 && s[0] == 0xF4 && s[1] >= 0x90) return 0;
+  size_t len = sd_utf8_sequence(s, n);
+  if (len < 2 || (s[0] == 0xC2 && s[1] < 0xA0)) return 0;
   return len;
 }
 

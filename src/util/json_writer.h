@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "util/utf8.h" /* sd_utf8_sequence, used with the writer */
 
 /* Deepest nesting: one bit per level says object or array. */
 #define SD_JW_MAX_DEPTH 64
@@ -67,10 +68,5 @@ void sd_jw_int64(sd_jw *w, long long v);
 void sd_jw_uint64(sd_jw *w, unsigned long long v);
 void sd_jw_bool(sd_jw *w, int b);
 void sd_jw_null(sd_jw *w);
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes available):
- * 1 to 4, or 0 for an invalid (or truncated, or NUL) byte. No overlong
- * forms, no surrogates, nothing above U+10FFFF. */
-size_t sd_utf8_sequence(const unsigned char *s, size_t n);
 
 #endif
