@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "mtasts/curl_loop.h"
+#include "util/domain.h"
 #include "util/str.h"
 
 #ifndef STSDANE_VERSION
@@ -91,10 +92,6 @@ struct sd_fetcher {
 
 /* ---------------------------------------------------------------- helpers */
 
-static int is_ldh(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
-
 /* Lower-cased copy of domain without its trailing dot, or NULL when it is
  * not a plausible ASCII host name: it goes into a URL, so anything else
  * (slashes, '@', ':', spaces, U-labels) must be refused here. */
@@ -106,22 +103,11 @@ static char *normalise_domain(const char *domain) {
   char *d = sd_strndup(domain, len);
   if (!d) return NULL;
   sd_str_lower(d);
-  size_t label = 0;
-  for (size_t i = 0; i <= len; i++) {
-    if (d[i] == '.' || d[i] == '\0') {
-      /* RFC 1123 labels: 1-63 characters, no hyphen at either end. */
-      if (label == 0 || label > 63 || d[i - 1] == '-' || d[i - label] == '-') goto bad;
-      label = 0;
-    } else if (is_ldh(d[i])) {
-      label++;
-    } else {
-      goto bad;
-    }
+  if (!sd_hostname_valid(d)) { /* RFC 1123 LDH labels of 1-63 characters */
+    free(d);
+    return NULL;
   }
   return d;
-bad:
-  free(d);
-  return NULL;
 }
 
 /* Copy of remote text that is safe to print: bounded, control and
