@@ -14,6 +14,7 @@ void sd_probe_result_copy(sd_probe_result *dst, const sd_probe_result *src) {
   dst->ehlo = sd_strdup(src->ehlo);
   dst->tls_version = sd_strdup(src->tls_version);
   dst->tls_cipher = sd_strdup(src->tls_cipher);
+  dst->transient_error = sd_strdup(src->transient_error);
   memset(&dst->chain, 0, sizeof(dst->chain));
   sd_chain_copy(&dst->chain, &src->chain);
 }
@@ -26,6 +27,7 @@ void sd_probe_result_clear(sd_probe_result *r) {
   free(r->ehlo);
   free(r->tls_version);
   free(r->tls_cipher);
+  free(r->transient_error);
   sd_chain_free(&r->chain);
   memset(r, 0, sizeof(*r));
 }

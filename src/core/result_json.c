@@ -115,6 +115,9 @@ static void smtp_json(sd_jw *w, const sd_probe_result *p) {
   put_text(w, "tls_version", p->tls_version);
   put_text(w, "tls_cipher", p->tls_cipher);
   put_number(w, "elapsed_ms", (double)(long)p->elapsed_ms);
+  put_number(w, "attempts", p->attempts);
+  if (p->reply_code) put_number(w, "reply_code", p->reply_code);
+  put_text(w, "transient_error", p->transient_error);
   sd_jw_object_end(w);
 }
 

@@ -108,6 +108,7 @@ void sd_probe_result_clear_attempt(sd_probe_result *r) {
   r->status = SD_PROBE_OK;
   r->failed_step = NULL;
   r->banner_code = 0;
+  r->reply_code = 0;
   r->starttls_offered = -1;
 }
 
@@ -508,6 +509,7 @@ static void on_helo(sd_conn *c) {
   } else {
     quote_remote(quoted, sizeof quoted, first);
     free(first);
+    c->res->reply_code = c->reply.code;
     settle(c, SD_PROBE_PROTOCOL_ERROR, "ehlo", "EHLO and HELO both rejected; HELO got: %s", quoted);
   }
   start_quit(c, 0);
@@ -522,6 +524,7 @@ static void on_starttls(sd_conn *c) {
   char *first = sd_reply_first_line(&c->reply);
   quote_remote(quoted, sizeof quoted, first);
   free(first);
+  c->res->reply_code = c->reply.code;
   settle(c, SD_PROBE_STARTTLS_REJECTED, "starttls", "STARTTLS answered with: %s", quoted);
   start_quit(c, 0);
 }

@@ -24,7 +24,9 @@ typedef struct sd_probe_options {
   size_t max_line_bytes;     /* one reply line; default 4096 */
   double rate;               /* new connections per second overall; 0 = unlimited */
   int per_address_limit;     /* concurrent connections per address; default 2 */
-  int retries;               /* retries for transient failures (timeouts, 4xx banner); default 0 */
+  int retries;               /* retries for timeouts and 4xx greetings; default 0. Soft failures
+                              * (4xx to EHLO or STARTTLS, connection resets, TLS handshake aborts)
+                              * get at least SD_PROBE_SOFT_RETRIES */
   int retry_backoff_ms;      /* added: first retry delay, doubled per retry (max 30 s); default 1000 */
 } sd_probe_options;
 
@@ -39,6 +41,10 @@ typedef enum sd_probe_status {
   SD_PROBE_BANNER_REJECT,     /* greeting 4xx/5xx */
   SD_PROBE_PROTOCOL_ERROR,    /* malformed/oversized reply, EHLO rejected, closed early */
 } sd_probe_status;
+
+/* Retries a soft failure always gets: a server saying "not now" (454 4.7.0
+ * TLS not available due to local problem) must not become a finding. */
+#define SD_PROBE_SOFT_RETRIES 2
 
 typedef struct sd_probe_result {
   sd_probe_status status;
@@ -55,7 +61,9 @@ typedef struct sd_probe_result {
   char *tls_cipher;
   sd_chain chain;          /* as served, leaf first */
   double elapsed_ms;
-  int attempts;
+  int attempts;            /* connections made for this result (retries included) */
+  int reply_code;          /* the refusing reply to EHLO/HELO or STARTTLS (454, 502, ...); 0 if none */
+  char *transient_error;   /* detail of the last transient failure that was retried, or NULL */
 } sd_probe_result;
 
 typedef struct sd_prober sd_prober;

@@ -168,9 +168,31 @@ static void enqueue(sd_prober *p, entry *e) {
   p->queue_tail = e;
 }
 
+/* The server said "not now", not "no": a 4xx reply to EHLO/HELO or
+ * STARTTLS, a connection reset, a TLS handshake that was aborted. */
+static int aborted(const char *detail) {
+  return detail && (strstr(detail, "reset") || strstr(detail, "unexpected eof") || strstr(detail, "closed"));
+}
+
+static int is_soft_failure(const sd_probe_result *r) {
+  int reply_4xx = r->reply_code >= 400 && r->reply_code < 500;
+  switch (r->status) {
+  case SD_PROBE_STARTTLS_REJECTED: return reply_4xx;
+  case SD_PROBE_PROTOCOL_ERROR: return reply_4xx || aborted(r->detail);
+  case SD_PROBE_TLS_FAILED: /* the peer went away mid-handshake; a bad handshake is an answer */
+  case SD_PROBE_CONNECT_FAILED: return aborted(r->detail);
+  default: return 0;
+  }
+}
+
 static int is_transient(const sd_probe_result *r) {
   return r->status == SD_PROBE_TIMEOUT ||
-         (r->status == SD_PROBE_BANNER_REJECT && r->banner_code >= 400 && r->banner_code < 500);
+         (r->status == SD_PROBE_BANNER_REJECT && r->banner_code >= 400 && r->banner_code < 500) ||
+         is_soft_failure(r);
+}
+
+static int retries_for(const sd_prober *p, const sd_probe_result *r) {
+  return is_soft_failure(r) && p->opt.retries < SD_PROBE_SOFT_RETRIES ? SD_PROBE_SOFT_RETRIES : p->opt.retries;
 }
 
 static void on_backoff_done(evutil_socket_t fd, short what, void *arg) {
@@ -184,7 +206,10 @@ static void conn_done(sd_conn *conn, void *arg) {
   sd_prober *p = e->prober;
   sd_conn_free(conn);
   e->conn = NULL;
-  if (is_transient(&e->res) && e->res.attempts <= p->opt.retries) {
+  if (is_transient(&e->res) && e->res.attempts <= retries_for(p, &e->res)) {
+    /* Kept across attempts: the row says what was retried. */
+    free(e->res.transient_error);
+    e->res.transient_error = sd_strdup(e->res.detail ? e->res.detail : sd_probe_status_name(e->res.status));
     long ms = (long)p->opt.retry_backoff_ms << (e->res.attempts - 1 < 16 ? e->res.attempts - 1 : 16);
     if (ms > MAX_BACKOFF_MS) ms = MAX_BACKOFF_MS;
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -286,9 +311,13 @@ sd_prober *sd_prober_new(struct event_base *base, const sd_probe_options *option
   return p;
 }
 
+/* A finished soft failure is not an answer for later requests: they probe
+ * again (a new entry; the old one still answers its own waiters). A
+ * timeout stays cached: probing a silent host again would cost every
+ * domain the full timeout, and it is reported unknown anyway. */
 static entry *find_entry(sd_prober *p, const char *ip, uint16_t port, const char *sni) {
   for (entry *e = p->entries; e; e = e->next)
-    if (e->res.port == port && strcmp(e->res.ip, ip) == 0 &&
+    if (!(e->state == E_DONE && is_soft_failure(&e->res)) && e->res.port == port && strcmp(e->res.ip, ip) == 0 &&
         strcmp(e->res.sni ? e->res.sni : "", sni) == 0)
       return e;
   return NULL;
@@ -368,6 +397,7 @@ static void really_free(sd_prober *p) {
     if (e->backoff) event_free(e->backoff);
     free_waiters(e->waiters);
     sd_probe_result_clear_attempt(&e->res);
+    free(e->res.transient_error);
     free(e->res.ip);
     free(e->res.sni);
     free(e);

@@ -43,6 +43,7 @@ typedef enum script {
   SRV_CLOSE_AFTER_GREETING,
   SRV_EHLO_REJECTED,
   SRV_STARTTLS_REJECTED,
+  SRV_STARTTLS_454_ONCE, /* 454 to the first connection's STARTTLS, then good */
 } script;
 
 #define MAX_CONNS 64
@@ -189,7 +190,7 @@ static void run_script(server *s, int fd) {
   default:
     send_str(fd, "250-test.example\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
     if (read_line(fd, line, sizeof line) <= 0 || strcmp(line, "STARTTLS\r\n") != 0) return;
-    if (s->sc == SRV_STARTTLS_REJECTED) {
+    if (s->sc == SRV_STARTTLS_REJECTED || (s->sc == SRV_STARTTLS_454_ONCE && atomic_load(&s->accepted) == 1)) {
       send_str(fd, "454 4.7.0 TLS not available\r\n");
       break;
     }
@@ -467,11 +468,45 @@ static void test_starttls_rejected(void **state) {
   sd_probe_options o = fast_options();
   got g = {0};
   run r;
+  o.retry_backoff_ms = 10;
   sd_prober *p = probe_one(base, &o, "127.0.0.1", s->port, "mx.example.test", &g, &r);
   assert_int_equal(g.res->status, SD_PROBE_STARTTLS_REJECTED);
   assert_string_equal(g.res->failed_step, "starttls");
   assert_int_equal(g.res->starttls_offered, 1);
   assert_non_null(strstr(g.res->detail, "454 4.7.0 TLS not available"));
+  /* A 4xx is "not now": retried (bounded) before it is judged. */
+  assert_int_equal(g.res->attempts, 1 + SD_PROBE_SOFT_RETRIES);
+  assert_int_equal(g.res->reply_code, 454);
+  assert_non_null(g.res->transient_error);
+  assert_int_equal(sd_prober_connections(p), 1 + SD_PROBE_SOFT_RETRIES);
+  /* The soft failure is not cached: a later request probes again. */
+  got g2 = {0};
+  r.outstanding = 1;
+  g2.r = &r;
+  assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, "mx.example.test", on_result, &g2), 0);
+  dispatch_with_guard(&r, 10000);
+  assert_int_equal(g2.calls, 1);
+  assert_int_equal(sd_prober_connections(p), 2 * (1 + SD_PROBE_SOFT_RETRIES));
+  sd_prober_free(p);
+  event_base_free(base);
+  server_stop(s);
+}
+
+/* 454 once (a transient Postfix condition), then fine: the same result as a
+ * healthy server, with the attempt and the retried error recorded. */
+static void test_starttls_454_once_retried(void **state) {
+  server *s = server_start(SRV_STARTTLS_454_ONCE, AF_INET);
+  struct event_base *base = event_base_new();
+  sd_probe_options o = fast_options();
+  o.retry_backoff_ms = 10;
+  got g = {0};
+  run r;
+  sd_prober *p = probe_one(base, &o, "127.0.0.1", s->port, "mx.example.test", &g, &r);
+  assert_int_equal(g.res->status, SD_PROBE_OK);
+  assert_true(g.res->chain.count > 0);
+  assert_int_equal(g.res->attempts, 2);
+  assert_non_null(g.res->transient_error);
+  assert_non_null(strstr(g.res->transient_error, "454"));
   sd_prober_free(p);
   event_base_free(base);
   server_stop(s);
@@ -832,6 +867,7 @@ int main(void) {
       cmocka_unit_test(test_no_starttls),
       cmocka_unit_test(test_ehlo_rejected_helo_fallback),
       cmocka_unit_test(test_ehlo_default_name),
+      cmocka_unit_test(test_starttls_454_once_retried),
       cmocka_unit_test(test_starttls_rejected),
       cmocka_unit_test(test_banner_554),
       cmocka_unit_test(test_banner_421_retried),
