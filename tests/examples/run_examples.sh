@@ -37,8 +37,11 @@ cc -std=c11 -Wall -Wextra -Werror "$repo/examples/check_many.c" $(pkg-config --c
 ok "examples build against the installed library through pkg-config"
 # They must run with the installed library, not one from the build tree.
 export LD_LIBRARY_PATH="$libdir"
-ldd "$work/check_one" | grep -q "$libdir/libstsdane.so.0" && ok "check_one links $libdir/libstsdane.so.0" \
-  || fail "check_one does not link the installed library: $(ldd "$work/check_one" | grep stsdane)"
+# (ldd's output is kept first: grep -q stops reading at the first match, and
+# with pipefail the SIGPIPE that ldd may get then failed the check at random.)
+linked="$(ldd "$work/check_one")"
+grep -q "$libdir/libstsdane.so.0" <<< "$linked" && ok "check_one links $libdir/libstsdane.so.0" \
+  || fail "check_one does not link the installed library: $(grep stsdane <<< "$linked")"
 
 # Domains and their expected protected_by, from the public catalogue.
 mapfile -t cases < <(/usr/bin/python3 - "$repo/../shared/scenarios/catalogue.json" <<'PY'
