@@ -68,6 +68,19 @@ static void add_unbound_options_from_env(sd_cli_options *o) {
       fprintf(stderr, "stsdane: ignoring STSDANE_UNBOUND_OPTIONS entry '%s' (want 'name: value')\n", opt);
 }
 
+/* STSDANE_RESOLVER_ERRORS=K: failed lookups in a row after which scan stops
+ * (0: never); -1 (the default K) when unset or not a number. */
+static int resolver_error_limit_from_env(void) {
+  const char *env = env_or_null("STSDANE_RESOLVER_ERRORS");
+  char *end = NULL;
+  long v = env ? strtol(env, &end, 10) : -1;
+  if (!env || *end != '\0' || v < 0 || v > 1000000) {
+    if (env) fprintf(stderr, "stsdane: ignoring STSDANE_RESOLVER_ERRORS='%s' (want 0 to 1000000)\n", env);
+    return -1;
+  }
+  return (int)v;
+}
+
 void sd_cli_options_init(sd_cli_options *o) {
   memset(o, 0, sizeof(*o));
   sd_engine_options *e = &o->engine;
@@ -85,6 +98,7 @@ void sd_cli_options_init(sd_cli_options *o) {
   e->fetch.timeout_ms = 60000;
   e->fetch.connect_timeout_ms = 10000;
   e->smtp_port = 25;
+  e->resolver_error_limit = resolver_error_limit_from_env();
   e->dns.unbound_options = o->unbound_options;
   add_unbound_options_from_env(o);
   const char *nc = env_or_null("NO_COLOR");

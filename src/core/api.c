@@ -21,6 +21,7 @@ struct stsdane {
 
 static void engine_options(const stsdane_options *o, sd_engine_options *eo) {
   memset(eo, 0, sizeof(*eo));
+  eo->resolver_error_limit = -1; /* the default K (core/resolver_health.h) */
   eo->dns.resolver = o->resolver;
   eo->dns.trust_anchor_file = o->trust_anchor_file;
   eo->dns.recursive = o->recursive;

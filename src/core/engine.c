@@ -22,7 +22,7 @@ sd_engine *sd_engine_new(struct event_base *base, const sd_engine_options *optio
   }
   en->base = base;
   en->options = *options;
-  sd_resolver_health_init(&en->health, -1);
+  sd_resolver_health_init(&en->health, options->resolver_error_limit);
   apply_defaults(&en->options);
   en->trust = sd_trust_store_load(en->options.ca_file, err, err_len);
   if (!en->trust) goto fail;

@@ -29,6 +29,7 @@ typedef struct sd_engine_options {
   uint16_t smtp_port;    /* default 25 */
   size_t max_mx;         /* MX hosts evaluated per domain; default 16 */
   size_t max_addrs;      /* addresses probed per MX host; default 8 */
+  int resolver_error_limit; /* failed lookups in a row that mean the resolver is down; -1: default, 0: never */
 } sd_engine_options;
 
 typedef struct sd_engine {

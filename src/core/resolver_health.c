@@ -6,14 +6,7 @@
 
 void sd_resolver_health_init(sd_resolver_health *h, int threshold) {
   memset(h, 0, sizeof(*h));
-  if (threshold < 0) {
-    threshold = SD_RESOLVER_DOWN_AFTER;
-    const char *env = getenv("STSDANE_RESOLVER_ERRORS");
-    char *end;
-    long v = env && *env ? strtol(env, &end, 10) : -1;
-    if (env && *env && *end == '\0' && v >= 0 && v <= 1000000) threshold = (int)v;
-  }
-  h->threshold = (unsigned)threshold;
+  h->threshold = threshold < 0 ? SD_RESOLVER_DOWN_AFTER : (unsigned)threshold;
 }
 
 int sd_resolver_health_observe(sd_resolver_health *h, const sd_dns_answer *a) {

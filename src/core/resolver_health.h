@@ -15,8 +15,9 @@
 
 #include "dns/dns.h"
 
-/* K: failed lookups in a row after which the resolver counts as down.
- * STSDANE_RESOLVER_ERRORS overrides it (0: never). */
+/* K: failed lookups in a row after which the resolver counts as down. The
+ * command line's STSDANE_RESOLVER_ERRORS overrides it (0: never), through
+ * sd_engine_options.resolver_error_limit: the library reads no environment. */
 #define SD_RESOLVER_DOWN_AFTER 100
 
 typedef struct sd_resolver_health {
@@ -28,7 +29,7 @@ typedef struct sd_resolver_health {
   char last_error[200];        /* "name TYPE: error text" of the last failure */
 } sd_resolver_health;
 
-/* threshold < 0: SD_RESOLVER_DOWN_AFTER, or STSDANE_RESOLVER_ERRORS when set. */
+/* threshold < 0: SD_RESOLVER_DOWN_AFTER. */
 void sd_resolver_health_init(sd_resolver_health *h, int threshold);
 /* Records one answer; returns 1 when this answer made the resolver count as
  * down (once), else 0. */
