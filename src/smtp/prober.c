@@ -6,6 +6,10 @@
  *
  * Callbacks are queued and delivered by one libevent event, so they always
  * run from the loop and never from inside sd_probe_start.
+ *
+ * Both lookups a scan makes per request are indexed: entries by their key
+ * in a hash table, and connections running per address in another, so the
+ * cost of a request does not grow with the number of MX addresses seen.
  */
 #include <arpa/inet.h>
 #include <event2/event.h>
@@ -18,6 +22,7 @@
 #include "smtp/conn.h"
 #include "smtp/ehlo_name.h"
 #include "smtp/probe.h"
+#include "util/hash.h"
 #include "util/str.h"
 
 #define MAX_BACKOFF_MS 30000
@@ -42,7 +47,22 @@ typedef struct entry {
   double first_start;       /* monotonic seconds; <0 before the first attempt */
   struct entry *next;       /* all entries */
   struct entry *next_queued;
+  struct entry *next_in_bucket;
+  struct address *address;  /* its running-connection counter */
 } entry;
+
+/* Connections running to one address (the per-address cap). */
+typedef struct address {
+  char *ip;
+  int running;
+  struct address *next_in_bucket;
+} address;
+
+/* A chained hash table that doubles when it holds as many items as buckets. */
+typedef struct table {
+  void **buckets;
+  size_t size, count;
+} table;
 
 struct sd_prober {
   struct event_base *base;
@@ -50,6 +70,8 @@ struct sd_prober {
   char *ehlo_name;
   SSL_CTX *ctx;
   entry *entries;
+  table by_key;             /* entries by (address, port, SNI) */
+  table by_ip;              /* address counters by address */
   entry *queue_head, *queue_tail;
   waiter *ready_head, *ready_tail;
   struct event *deliver_ev;
@@ -151,12 +173,7 @@ static void complete(entry *e) {
 
 static void pump(sd_prober *p);
 
-static int running_for_ip(const sd_prober *p, const char *ip) {
-  int n = 0;
-  for (const entry *e = p->entries; e; e = e->next)
-    if (e->state == E_RUNNING && strcmp(e->res.ip, ip) == 0) n++;
-  return n;
-}
+static int running_for(const entry *e) { return e->address ? e->address->running : 0; }
 
 static void enqueue(sd_prober *p, entry *e) {
   e->state = E_QUEUED;
@@ -206,6 +223,7 @@ static void conn_done(sd_conn *conn, void *arg) {
   sd_prober *p = e->prober;
   sd_conn_free(conn);
   e->conn = NULL;
+  if (e->address) e->address->running--;
   if (is_transient(&e->res) && e->res.attempts <= retries_for(p, &e->res)) {
     /* Kept across attempts: the row says what was retried. */
     free(e->res.transient_error);
@@ -230,9 +248,11 @@ static void launch(sd_prober *p, entry *e) {
   sd_probe_result_clear_attempt(&e->res);
   e->state = E_RUNNING;
   p->connections++;
+  if (e->address) e->address->running++;
   e->conn = sd_conn_start(p->base, p->ctx, &p->opt, e->res.ip, e->res.port, e->res.sni, &e->res,
                           conn_done, e);
   if (!e->conn) {
+    if (e->address) e->address->running--;
     e->res.status = SD_PROBE_CONNECT_FAILED;
     e->res.failed_step = "connect";
     e->res.detail = sd_strdup("out of memory starting the connection");
@@ -263,7 +283,7 @@ static void pump(sd_prober *p) {
   entry *e = p->queue_head;
   while (e) {
     entry *next = e->next_queued;
-    if (running_for_ip(p, e->res.ip) >= p->opt.per_address_limit) {
+    if (running_for(e) >= p->opt.per_address_limit) {
       prev = e;
       e = next;
       continue;
@@ -315,12 +335,80 @@ sd_prober *sd_prober_new(struct event_base *base, const sd_probe_options *option
  * again (a new entry; the old one still answers its own waiters). A
  * timeout stays cached: probing a silent host again would cost every
  * domain the full timeout, and it is reported unknown anyway. */
+static uint64_t key_hash(const char *ip, uint16_t port, const char *sni) {
+  uint64_t h = sd_fnv1a64(ip, strlen(ip) + 1); /* with the NUL: "1.2.3.4" + "5" differs from "1.2.3.45" */
+  h = sd_fnv1a64_add(h, &port, sizeof(port));
+  return sd_fnv1a64_add(h, sni, strlen(sni));
+}
+
+static void **bucket(const table *t, uint64_t h) { return &t->buckets[h & (t->size - 1)]; }
+
 static entry *find_entry(sd_prober *p, const char *ip, uint16_t port, const char *sni) {
-  for (entry *e = p->entries; e; e = e->next)
+  if (!p->by_key.size) return NULL;
+  for (entry *e = *bucket(&p->by_key, key_hash(ip, port, sni)); e; e = e->next_in_bucket)
     if (!(e->state == E_DONE && is_soft_failure(&e->res)) && e->res.port == port && strcmp(e->res.ip, ip) == 0 &&
         strcmp(e->res.sni ? e->res.sni : "", sni) == 0)
       return e;
   return NULL;
+}
+
+/* Doubles t when full; rehash(item) gives an item's hash, next its chain link. */
+static int table_make_room(table *t, uint64_t (*rehash)(const void *), void **(*next)(void *)) {
+  if (t->size && t->count < t->size) return 0;
+  size_t size = t->size ? t->size * 2 : 256;
+  void **buckets = calloc(size, sizeof(*buckets));
+  if (!buckets) return t->size ? 0 : -1; /* a full table still works, only slower */
+  for (size_t i = 0; i < t->size; i++) {
+    for (void *item = t->buckets[i], *following; item; item = following) {
+      following = *next(item);
+      void **slot = &buckets[rehash(item) & (size - 1)];
+      *next(item) = *slot;
+      *slot = item;
+    }
+  }
+  free(t->buckets);
+  t->buckets = buckets;
+  t->size = size;
+  return 0;
+}
+
+static uint64_t entry_hash(const void *item) {
+  const entry *e = item;
+  return key_hash(e->res.ip, e->res.port, e->res.sni ? e->res.sni : "");
+}
+static void **entry_next(void *item) { return (void **)&((entry *)item)->next_in_bucket; }
+static uint64_t address_hash(const void *item) {
+  const address *a = item;
+  return sd_fnv1a64(a->ip, strlen(a->ip));
+}
+static void **address_next(void *item) { return (void **)&((address *)item)->next_in_bucket; }
+
+/* The counter of running connections to ip, made on first use. */
+static address *address_for(sd_prober *p, const char *ip) {
+  uint64_t h = sd_fnv1a64(ip, strlen(ip));
+  for (address *a = p->by_ip.size ? *bucket(&p->by_ip, h) : NULL; a; a = a->next_in_bucket)
+    if (strcmp(a->ip, ip) == 0) return a;
+  if (table_make_room(&p->by_ip, address_hash, address_next) != 0) return NULL;
+  address *a = calloc(1, sizeof(*a));
+  if (!a || !(a->ip = sd_strdup(ip))) {
+    free(a);
+    return NULL;
+  }
+  void **slot = bucket(&p->by_ip, h);
+  a->next_in_bucket = *slot;
+  *slot = a;
+  p->by_ip.count++;
+  return a;
+}
+
+static int index_entry(sd_prober *p, entry *e) {
+  if (table_make_room(&p->by_key, entry_hash, entry_next) != 0 || !(e->address = address_for(p, e->res.ip)))
+    return -1;
+  void **slot = bucket(&p->by_key, entry_hash(e));
+  e->next_in_bucket = *slot;
+  *slot = e;
+  p->by_key.count++;
+  return 0;
 }
 
 /* Canonical text form, so "2001:DB8::1" and "2001:db8:0::1" share a key. */
@@ -340,7 +428,7 @@ static entry *new_entry(sd_prober *p, const char *ip, uint16_t port, const char 
   e->res.sni = sni[0] ? sd_strdup(sni) : NULL; /* NULL: no SNI requested */
   e->res.port = port;
   e->res.starttls_offered = -1;
-  if (!e->res.ip || (sni[0] && !e->res.sni)) {
+  if (!e->res.ip || (sni[0] && !e->res.sni) || index_entry(p, e) != 0) {
     free(e->res.ip);
     free(e->res.sni);
     free(e);
@@ -403,6 +491,15 @@ static void really_free(sd_prober *p) {
     free(e);
     e = next;
   }
+  for (size_t i = 0; i < p->by_ip.size; i++) {
+    for (address *a = p->by_ip.buckets[i], *next; a; a = next) {
+      next = a->next_in_bucket;
+      free(a->ip);
+      free(a);
+    }
+  }
+  free(p->by_ip.buckets);
+  free(p->by_key.buckets);
   free_waiters(p->ready_head);
   if (p->deliver_ev) event_free(p->deliver_ev);
   if (p->rate_timer) event_free(p->rate_timer);

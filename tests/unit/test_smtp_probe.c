@@ -710,6 +710,40 @@ static void test_joined_and_cached(void **state) {
   server_stop(s);
 }
 
+/* Many distinct addresses (more than the index tables start with, so they
+ * grow): each is probed once, and a later request for any of them is
+ * answered from its entry, with the per-address cap counted per address. */
+static void test_many_addresses_indexed(void **state) {
+  enum { N = 600 };
+  uint16_t port = closed_port();
+  struct event_base *base = event_base_new();
+  sd_probe_options o = fast_options();
+  o.per_address_limit = 1;
+  sd_prober *p = sd_prober_new(base, &o);
+  run r = {base, N};
+  static got g[N];
+  char ip[32];
+  for (int i = 0; i < N; i++) {
+    g[i] = (got){&r, 0, NULL, 0};
+    snprintf(ip, sizeof ip, "127.0.%d.%d", 1 + i / 250, 1 + i % 250);
+    assert_int_equal(sd_probe_start(p, ip, port, "mx.example.test", on_result, &g[i]), 0);
+  }
+  dispatch_with_guard(&r, 20000);
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(g[i].calls, 1);
+    assert_int_equal(g[i].res->status, SD_PROBE_CONNECT_REFUSED);
+  }
+  assert_int_equal(sd_prober_connections(p), N);
+  got again = {&r, 0, NULL, 0};
+  r.outstanding = 1;
+  assert_int_equal(sd_probe_start(p, "127.0.2.99", port, "mx.example.test", on_result, &again), 0);
+  dispatch_with_guard(&r, 10000);
+  assert_ptr_equal(again.res, g[348].res); /* 127.0.2.99: i / 250 = 1, 1 + i % 250 = 99 */
+  assert_int_equal(sd_prober_connections(p), N);
+  sd_prober_free(p);
+  event_base_free(base);
+}
+
 static void test_rate_limit(void **state) {
   server *s = server_start(SRV_NO_STARTTLS, AF_INET);
   struct event_base *base = event_base_new();
@@ -872,6 +906,7 @@ int main(void) {
       cmocka_unit_test(test_banner_554),
       cmocka_unit_test(test_banner_421_retried),
       cmocka_unit_test(test_refused),
+      cmocka_unit_test(test_many_addresses_indexed),
       cmocka_unit_test(test_drip_feed_hits_reply_timeout),
       cmocka_unit_test(test_total_timeout),
       cmocka_unit_test(test_timeout_is_retried),
