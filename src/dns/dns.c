@@ -50,16 +50,16 @@ struct sd_dns {
   sd_dns_lookup *lookups;
   size_t in_flight;
   const struct timeval *timeout; /* a libevent common timeout: one queue for all timers */
-  /* Answers already known, or given while we were still inside
-   * ub_resolve_async, delivered at the next turn of the loop: a callback
-   * never runs inside sd_dns_query. */
+  /* Answers already known (cache hits, and answers that need no lookup),
+   * delivered at the next turn of the loop: a callback never runs inside
+   * sd_dns_query. */
   sd_dns_waiter *ready_head, *ready_tail;
   struct event *ready_ev;
   FILE *query_log;
   FILE *answer_log; /* every answer delivered, with its DNSSEC status (answer_log.h) */
   size_t queries_sent;
   size_t cache_hits;
-  int submitting; /* inside ub_resolve_async */
+  int submitting; /* finishing an entry inside sd_dns_query: deliver later */
   int closing;    /* sd_dns_free: deliver nothing */
 };
 
