@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
+#include "util/atomic_file.h"
 #include "util/json_writer.h"
 #include "util/str.h"
 
@@ -55,9 +56,29 @@ static char *shard_text(const sd_shard *shard) {
   return sd_asprintf("%llu/%llu", (unsigned long long)shard->index, (unsigned long long)shard->count);
 }
 
+/* The sidecar is complete or absent (util/atomic_file.h). */
+static int write_sidecar(const char *path, const char *text, char *err, size_t err_len) {
+  char why[256] = "out of memory";
+  sd_atomic_file af;
+  if (!path || !text || !sd_atomic_open(&af, path, why, sizeof(why))) {
+    snprintf(err, err_len, "cannot record the input's identity in %s: %s", path ? path : "?", why);
+    return -1;
+  }
+  if (fputs(text, af.fp) == EOF || fputc('\n', af.fp) == EOF) {
+    sd_atomic_abort(&af);
+    snprintf(err, err_len, "cannot record the input's identity in %s: %s", path, strerror(errno));
+    return -1;
+  }
+  if (sd_atomic_commit(&af, why, sizeof(why)) != 0) {
+    snprintf(err, err_len, "cannot record the input's identity in %s: %s", path, why);
+    return -1;
+  }
+  return 0;
+}
+
 int sd_identity_record(const char *output_path, const char *input_path, const sd_input_identity *id,
                        const sd_shard *shard, char *err, size_t err_len) {
-  char *path = sd_identity_path(output_path), *tmp = path ? sd_asprintf("%s.tmp", path) : NULL;
+  char *path = sd_identity_path(output_path);
   char *shards = shard_text(shard), *abs = input_path && strcmp(input_path, "-") ? realpath(input_path, NULL) : NULL;
   sd_jw w;
   sd_jw_init(&w, 512);
@@ -78,18 +99,9 @@ int sd_identity_record(const char *output_path, const char *input_path, const sd
   }
   sd_jw_object_end(&w);
   char *text = sd_jw_finish(&w);
-  int rc = -1;
-  FILE *fp = tmp && text ? fopen(tmp, "w") : NULL;
-  if (fp) {
-    int bad = fputs(text, fp) == EOF || fputc('\n', fp) == EOF || fflush(fp) != 0 || fsync(fileno(fp)) != 0;
-    if (fclose(fp) != 0) bad = 1;
-    rc = !bad && rename(tmp, path) == 0 ? 0 : -1;
-    if (rc != 0) unlink(tmp);
-  }
-  if (rc != 0) snprintf(err, err_len, "cannot record the input's identity in %s: %s", path ? path : "?", strerror(errno));
+  int rc = write_sidecar(path, text, err, err_len);
   free(text);
   free(path);
-  free(tmp);
   free(shards);
   free(abs);
   return rc;
