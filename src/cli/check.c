@@ -9,7 +9,7 @@
 #include "core/exit_status.h"
 #include "cli/options.h"
 #include "cli/render_text.h"
-#include "core/result_json.h"
+#include "result/result_json.h"
 
 typedef struct check_run {
   struct event_base *base;

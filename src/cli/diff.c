@@ -7,9 +7,9 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "compare/aggregate/agg_internal.h"
-#include "compare/aggregate/change_rank.h"
-#include "compare/aggregate/history.h"
+#include "report/agg_internal.h"
+#include "report/change_rank.h"
+#include "report/history.h"
 #include "util/escape.h"
 #include "util/str.h"
 

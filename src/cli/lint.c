@@ -15,9 +15,9 @@
 
 #include "cli/commands.h"
 #include "compare/dane_mismatch.h"
-#include "core/result_json.h"
+#include "result/result_json.h"
 #include "cli/options.h"
-#include "core/findings.h"
+#include "findings/findings.h"
 #include "dane/tlsa.h"
 #include "mtasts/match.h"
 #include "mtasts/policy.h"

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "core/result.h"
+#include "result/result.h"
 
 void sd_render_text(FILE *out, const sd_domain_result *r, int color);
 

@@ -11,13 +11,13 @@
 #include "cli/options.h"
 #include "cli/render_text.h"
 #include "cli/report_render.h"
-#include "compare/aggregate/provenance.h"
-#include "compare/result_from_json.h"
+#include "report/provenance.h"
+#include "result/result_from_json.h"
 #include "util/atomic_file.h"
 #include "util/str.h"
-#include "compare/aggregate/aggregate.h"
-#include "compare/aggregate/history.h"
-#include "compare/aggregate/tables.h"
+#include "report/aggregate.h"
+#include "report/history.h"
+#include "report/tables.h"
 
 typedef struct report_options {
   int json, quiet, over_time;

@@ -1,13 +1,13 @@
 /* Output formats of `stsdane report`: every renderer takes the same tables
- * (src/compare/aggregate/tables.h) and escapes every string for its medium. */
+ * (src/report/tables.h) and escapes every string for its medium. */
 #ifndef SD_CLI_REPORT_RENDER_H
 #define SD_CLI_REPORT_RENDER_H
 
 #include <stdio.h>
 
-#include "compare/aggregate/drill.h"
-#include "compare/aggregate/strmap.h"
-#include "compare/aggregate/tables.h"
+#include "report/drill.h"
+#include "report/strmap.h"
+#include "report/tables.h"
 
 /* Text tables for a terminal or a pager. */
 void sd_report_render_text(FILE *out, const sd_tables *t, const char *title);

@@ -3,7 +3,7 @@
 #ifndef SD_COMPARE_DANE_MISMATCH_H
 #define SD_COMPARE_DANE_MISMATCH_H
 
-#include "core/findings.h"
+#include "findings/findings.h"
 #include "dane/tlsa.h"
 #include "tls/chain.h"
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "core/result.h"
+#include "result/result.h"
 
 /*
  * Fills r->sts_status, r->mx[i].dane, r->dane_status, r->profiles[],

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "compare/verdict.h"
-#include "core/result.h"
+#include "result/result.h"
 
 /* --- facts.c: questions about the measured facts ----------------------- */
 

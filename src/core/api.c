@@ -10,7 +10,7 @@
 #include "compare/verdict.h"
 #include "core/engine.h"
 #include "core/exit_status.h"
-#include "core/result_json.h"
+#include "result/result_json.h"
 
 struct stsdane {
   struct event_base *base;

@@ -12,10 +12,10 @@
 #include <openssl/x509_vfy.h>
 
 #include "core/resolver_health.h"
-#include "core/result.h"
+#include "result/result.h"
 #include "dns/dns.h"
 #include "mtasts/fetch.h"
-#include "smtp/probe.h"
+#include "smtp/prober.h"
 
 struct event_base;
 

@@ -17,7 +17,7 @@
 #include "compare/verdict.h"
 #include "core/engine.h"
 #include "core/policy_cache.h"
-#include "core/probe_copy.h"
+#include "result/probe_copy.h"
 #include "core/verify_memo.h"
 #include "util/domain.h"
 #include "util/str.h"

@@ -2,7 +2,7 @@
 #ifndef SD_CORE_EXIT_STATUS_H
 #define SD_CORE_EXIT_STATUS_H
 
-#include "core/result.h"
+#include "result/result.h"
 
 int sd_exit_status_for(const sd_domain_result *r);
 /* Combines statuses of several domains: the most serious wins. */

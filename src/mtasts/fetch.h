@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "core/findings.h"
+#include "findings/findings.h"
 
 struct event_base;
 

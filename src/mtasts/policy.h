@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "core/findings.h"
+#include "findings/findings.h"
 
 #define SD_STS_MAX_AGE_LIMIT 31557600L
 #define SD_STS_POLICY_MAX_BYTES 65536

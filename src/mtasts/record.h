@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "core/findings.h"
+#include "findings/findings.h"
 
 typedef enum sd_sts_record_status {
   SD_STS_RECORD_ABSENT = 0, /* no TXT record that is an MTA-STS record */

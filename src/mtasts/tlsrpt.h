@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "core/findings.h"
+#include "findings/findings.h"
 
 typedef enum sd_tlsrpt_status {
   SD_TLSRPT_ABSENT = 0,

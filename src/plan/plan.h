@@ -20,7 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/engine.h"
-#include "core/result.h"
+#include "result/result.h"
 
 /* ---- measurement ---------------------------------------------------------- */
 

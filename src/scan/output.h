@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/result.h"
-#include "core/result_json.h"
+#include "result/result.h"
+#include "result/result_json.h"
 
 typedef struct sd_scan_output {
   FILE *fp;

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/result.h"
+#include "result/result.h"
 
 /* Distinct unknown reasons the summary keeps. */
 #define SD_SCAN_REASONS 4

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "core/engine.h"
-#include "core/result_json.h"
+#include "result/result_json.h"
 #include "scan/shard.h"
 
 enum { SD_SCAN_EXIT_OK = 0, SD_SCAN_EXIT_IO = 1, SD_SCAN_EXIT_USAGE = 3, SD_SCAN_EXIT_RESOLVER = 4 };

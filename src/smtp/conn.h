@@ -8,7 +8,7 @@
 #include <openssl/ssl.h>
 #include <stdint.h>
 
-#include "smtp/probe.h"
+#include "smtp/prober.h"
 
 struct event_base;
 typedef struct sd_conn sd_conn;

@@ -21,7 +21,7 @@
 
 #include "smtp/conn.h"
 #include "smtp/ehlo_name.h"
-#include "smtp/probe.h"
+#include "smtp/prober.h"
 #include "util/hash.h"
 #include "util/str.h"
 

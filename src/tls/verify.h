@@ -14,7 +14,7 @@
 
 #include <openssl/x509_vfy.h>
 
-#include "core/findings.h"
+#include "findings/findings.h"
 #include "dane/tlsa.h"
 #include "tls/chain.h"
 

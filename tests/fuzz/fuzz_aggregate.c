@@ -12,11 +12,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "compare/aggregate/aggregate.h"
-#include "compare/aggregate/drill.h"
-#include "compare/aggregate/history.h"
-#include "compare/aggregate/tables.h"
-#include "compare/result_from_json.h"
+#include "report/aggregate.h"
+#include "report/drill.h"
+#include "report/history.h"
+#include "report/tables.h"
+#include "result/result_from_json.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare/aggregate/aggregate.h"
-#include "compare/aggregate/drill.h"
-#include "compare/aggregate/tables.h"
+#include "report/aggregate.h"
+#include "report/drill.h"
+#include "report/tables.h"
 
 static int failed;
 

@@ -1,5 +1,5 @@
 /* Scan-result lines for the report tests: a realistic base result (the shape
- * src/core/result_json.c writes) with per-test overrides merged in. */
+ * src/result/result_json.c writes) with per-test overrides merged in. */
 #ifndef SD_TEST_AGGREGATE_FIXTURE_H
 #define SD_TEST_AGGREGATE_FIXTURE_H
 

@@ -1,4 +1,4 @@
-/* Unit tests for the report aggregation (src/compare/aggregate): every table
+/* Unit tests for the report aggregation (src/report): every table
  * count on hand-written results, merge order independence, hostile input. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "aggregate_fixture.h"
-#include "compare/aggregate/aggregate.h"
-#include "compare/aggregate/agg_internal.h"
-#include "compare/aggregate/tables.h"
+#include "report/aggregate.h"
+#include "report/agg_internal.h"
+#include "report/tables.h"
 
 /* ---- helpers --------------------------------------------------------------------- */
 

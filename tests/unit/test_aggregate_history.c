@@ -1,4 +1,4 @@
-/* Unit tests for changes over time (src/compare/aggregate/history*.c) and the
+/* Unit tests for changes over time (src/report/history*.c) and the
  * report renderers' escaping (src/cli/report_*.c). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 
 #include "aggregate_fixture.h"
 #include "cli/report_render.h"
-#include "compare/aggregate/history.h"
+#include "report/history.h"
 
 /* ---- snapshots of one domain -------------------------------------------------------- */
 

@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "core/result_json.h"
+#include "result/result_json.h"
 #include "util/json_writer.h"
 
 /* cJSON's unformatted text of item (deleted). */

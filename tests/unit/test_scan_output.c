@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "core/findings.h"
+#include "findings/findings.h"
 #include "scan/output.h"
 #include "scan/progress.h"
 #include "scan/resume.h"

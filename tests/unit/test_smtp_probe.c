@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #include "smtp/ehlo_name.h"
-#include "smtp/probe.h"
+#include "smtp/prober.h"
 
 /* ---- scripted servers -------------------------------------------------- */
 

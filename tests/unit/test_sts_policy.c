@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/findings.h"
+#include "findings/findings.h"
 #include "mtasts/policy.h"
 
 static int parse(const char *body, sd_sts_policy *p, sd_findings *f) {

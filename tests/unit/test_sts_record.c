@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/findings.h"
+#include "findings/findings.h"
 #include "mtasts/record.h"
 
 /* Evaluates NUL-terminated records. */

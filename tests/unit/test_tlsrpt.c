@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "core/findings.h"
+#include "findings/findings.h"
 #include "mtasts/tlsrpt.h"
 
 static void evaluate(const char *const *txts, size_t count, sd_tlsrpt_record *rec, sd_findings *f) {

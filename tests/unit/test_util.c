@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "core/result_json.h"
+#include "result/result_json.h"
 #include "util/domain.h"
 #include "util/escape.h"
 #include "util/str.h"

@@ -17,7 +17,7 @@
 
 #include "compare/verdict.h"
 #include "compare/verdict_internal.h"
-#include "core/result.h"
+#include "result/result.h"
 #include "tls_fixtures.h"
 #include "util/str.h"
 
