@@ -23,6 +23,7 @@
 #include "mtasts/policy.h"
 #include "mtasts/record.h"
 #include "mtasts/tlsrpt.h"
+#include "dane/verify.h"
 #include "tls/verify.h"
 #include "util/escape.h"
 #include "util/str.h"

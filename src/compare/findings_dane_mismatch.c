@@ -9,7 +9,7 @@
 
 #include "compare/dane_mismatch.h"
 #include "compare/verdict_internal.h"
-#include "tls/dane_explain.h"
+#include "dane/explain.h"
 #include "util/str.h"
 
 #define RECORD_MAX 200 /* bytes of a record quoted in a detail */

@@ -17,6 +17,7 @@
 
 #include "dane/tlsa.h"
 #include "tls/chain.h"
+#include "dane/verify.h"
 #include "tls/verify.h"
 
 typedef struct sd_verify_memo sd_verify_memo;

@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tls/chain.h"
 
 #define SD_TLSA_MAX_DATA 4096
 

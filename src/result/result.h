@@ -20,6 +20,7 @@
 #include "mtasts/record.h"
 #include "mtasts/tlsrpt.h"
 #include "smtp/prober.h"
+#include "dane/verify.h"
 #include "tls/verify.h"
 
 /* One address of one MX host. */

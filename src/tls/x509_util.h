@@ -1,4 +1,4 @@
-/* Internal helpers shared by PKIX (pkix.c) and DANE (dane_verify.c)
+/* Internal helpers shared by PKIX (pkix.c) and DANE (src/dane/verify.c)
  * verification of a recorded chain. Not part of the public API. */
 #ifndef SD_TLS_X509_UTIL_H
 #define SD_TLS_X509_UTIL_H

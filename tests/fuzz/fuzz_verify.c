@@ -19,6 +19,7 @@
 #include "dane/tlsa.h"
 #include "fuzz_util.h"
 #include "tls/chain.h"
+#include "dane/verify.h"
 #include "tls/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -16,7 +16,8 @@
 #include <openssl/x509.h>
 
 #include "tls/chain.h"
-#include "tls/dane_explain.h"
+#include "dane/explain.h"
+#include "dane/verify.h"
 #include "tls/verify.h"
 #include "tls_fixtures.h"
 #include "util/str.h"

@@ -1,10 +1,10 @@
 /*
- * The cause of a DANE mismatch (see dane_explain.h). Each cause is checked
+ * The cause of a DANE mismatch (see explain.h). Each cause is checked
  * against the served certificates directly: a record "matches" a served
  * certificate when its data equals that certificate's value under the
  * record's own selector and matching type.
  */
-#include "tls/dane_explain.h"
+#include "dane/explain.h"
 
 #include <stdlib.h>
 #include <string.h>

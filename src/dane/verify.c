@@ -24,8 +24,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "tls/dane_explain.h"
-#include "tls/verify.h"
+#include "dane/explain.h"
+#include "dane/verify.h"
 #include "tls/x509_util.h"
 #include "util/str.h"
 

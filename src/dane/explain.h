@@ -5,8 +5,8 @@
  * usage, a stronger digest of another key beside it), or whether a DANE-TA
  * record names a CA the server does not send.
  */
-#ifndef SD_TLS_DANE_EXPLAIN_H
-#define SD_TLS_DANE_EXPLAIN_H
+#ifndef SD_DANE_EXPLAIN_H
+#define SD_DANE_EXPLAIN_H
 
 #include <stddef.h>
 
