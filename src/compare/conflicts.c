@@ -68,7 +68,7 @@ static void add_sts_fails_dane_passes(sd_domain_result *r) {
         sd_verdict_mx_decision(r, mx, SD_PROFILE_DANE) != SD_MX_ACCEPT_AUTH)
       continue;
     const char *match = first_dane_match(mx);
-    char *tlsa = sd_vi_sanitize(match ? match : "", 200);
+    char *tlsa = sd_quote_sentence(match ? match : "", 200);
     const char *sp = match ? " " : "";
     if (mx->sts_match != 1) {
       conflict_add(r, "sts-fails-dane-passes",
@@ -77,7 +77,7 @@ static void add_sts_fails_dane_passes(sd_domain_result *r) {
                    mx->host, sp, tlsa ? tlsa : "");
     } else {
       const char *why = first_pkix_error(mx);
-      char *why_clean = sd_vi_sanitize(why ? why : "it fails WebPKI validation", 300);
+      char *why_clean = sd_quote_sentence(why ? why : "it fails WebPKI validation", 300);
       conflict_add(r, "sts-fails-dane-passes",
                    "MTA-STS-only senders defer mail that DANE senders deliver: %s presents a "
                    "certificate that fails WebPKI validation (%s) that its TLSA%s%s record "
@@ -113,7 +113,7 @@ static void add_dane_fails_sts_passes(sd_domain_result *r) {
                    "(address or TLSA) fails%s",
                    mx->host, tail);
     } else {
-      char *why = sd_vi_sanitize(first_dane_failure(mx), 300);
+      char *why = sd_quote_sentence(first_dane_failure(mx), 300);
       conflict_add(r, "dane-fails-sts-passes",
                    "DANE senders defer mail that MTA-STS senders deliver: %s passes WebPKI "
                    "validation but fails DANE (%s)%s",
@@ -144,7 +144,7 @@ static void add_cert_conflicts(sd_domain_result *r) {
       if (!a->pkix_checked || !a->dane_checked) continue;
       if (a->pkix.valid && !a->dane.valid && !pkix_only && !skip_pkix_only) {
         pkix_only = 1;
-        char *why = sd_vi_sanitize(a->dane.detail ? a->dane.detail : "no TLSA record matches", 300);
+        char *why = sd_quote_sentence(a->dane.detail ? a->dane.detail : "no TLSA record matches", 300);
         conflict_add(r, "cert-pkix-only",
                      "%s (%s) serves a certificate that passes WebPKI validation but fails DANE (%s)",
                      mx->host, a->ip ? a->ip : "?", why ? why : "");
@@ -153,7 +153,7 @@ static void add_cert_conflicts(sd_domain_result *r) {
       if (!a->pkix.valid && a->dane.valid && !dane_only && !skip_dane_only) {
         dane_only = 1;
         const char *e = a->pkix.error_count > 0 ? a->pkix.details[0] : NULL;
-        char *why = sd_vi_sanitize(e ? e : "WebPKI validation fails", 300);
+        char *why = sd_quote_sentence(e ? e : "WebPKI validation fails", 300);
         conflict_add(r, "cert-dane-only",
                      "%s (%s) serves a certificate that DANE authenticates but WebPKI rejects (%s)",
                      mx->host, a->ip ? a->ip : "?", why ? why : "");
@@ -178,7 +178,7 @@ static void add_mx_set_mismatch(sd_domain_result *r) {
       sd_buf_printf(&uncovered, "%s%s", uncovered.len ? ", " : "", r->mx[i].host ? r->mx[i].host : "?");
   for (size_t i = 0; i < r->policy.mx_count && r->policy.mx; i++) {
     if (!r->policy.mx[i] || sd_vi_pattern_covers_some_mx(r, r->policy.mx[i])) continue;
-    char *p = sd_vi_sanitize(r->policy.mx[i], 255);
+    char *p = sd_quote_sentence(r->policy.mx[i], 255);
     sd_buf_printf(&unused, "%s%s", unused.len ? ", " : "", p ? p : "?");
     free(p);
   }

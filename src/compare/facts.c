@@ -98,23 +98,10 @@ char *sd_vi_where_addr(const sd_mx_result *mx, const sd_addr_result *a) {
 
 char *sd_vi_dnssec_detail(sd_dnssec s, const char *why_bogus) {
   if (s != SD_DNSSEC_BOGUS || !why_bogus || !*why_bogus) return sd_strdup(sd_dnssec_name(s));
-  char *why = sd_vi_sanitize(why_bogus, 300);
+  char *why = sd_quote_sentence(why_bogus, 300);
   char *detail = why ? sd_asprintf("%s: %s", sd_dnssec_name(s), why) : NULL;
   free(why);
   return detail;
-}
-
-char *sd_vi_sanitize(const char *s, size_t max) {
-  if (!s) return sd_strdup("");
-  size_t n = strnlen(s, max);
-  char *out = malloc(n + 1);
-  if (!out) return NULL;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    out[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-  }
-  out[n] = '\0';
-  return out;
 }
 
 int sd_vi_pattern_covers_some_mx(const sd_domain_result *r, const char *pattern) {

@@ -146,10 +146,10 @@ void sd_dane_mismatch_finding(sd_findings *findings, const char *where, const ch
              .base = base ? base : (host ? host : "?"),
              .served = ip ? sd_asprintf("the chain %s (%s) serves", host ? host : "?", ip)
                           : sd_strdup("the certificate chain given"),
-             .record = sd_vi_sanitize(e.record ? e.record : "a record", RECORD_MAX),
-             .blocking = sd_vi_sanitize(e.blocking ? e.blocking : "?", RECORD_MAX),
-             .fixed = e.fixed ? sd_vi_sanitize(e.fixed, RECORD_MAX) : NULL,
-             .issuer = e.issuer ? sd_vi_sanitize(e.issuer, 300) : NULL,
+             .record = sd_quote_sentence(e.record ? e.record : "a record", RECORD_MAX),
+             .blocking = sd_quote_sentence(e.blocking ? e.blocking : "?", RECORD_MAX),
+             .fixed = e.fixed ? sd_quote_sentence(e.fixed, RECORD_MAX) : NULL,
+             .issuer = e.issuer ? sd_quote_sentence(e.issuer, 300) : NULL,
              .line = publish_line(chain, base ? base : host, host)};
   int usage = e.record ? e.record[0] - '0' : 0;
   switch (e.cause) {

@@ -196,7 +196,7 @@ static void sts_pattern_unused_findings(sd_domain_result *r) {
   if (r->sts_status != SD_STS_VALID || r->policy.mode == SD_STS_MODE_NONE || !r->mx) return;
   for (size_t i = 0; i < r->policy.mx_count && r->policy.mx; i++) {
     if (!r->policy.mx[i] || sd_vi_pattern_covers_some_mx(r, r->policy.mx[i])) continue;
-    char *p = sd_vi_sanitize(r->policy.mx[i], 255);
+    char *p = sd_quote_sentence(r->policy.mx[i], 255);
     sd_finding *f = sd_findings_add(&r->findings, SD_C_STS_MX_PATTERN_UNUSED, "policy",
                                     "the policy pattern mx: %s covers no current MX host of %s",
                                     p ? p : "?", domain_name(r));

@@ -54,7 +54,7 @@ static void address_findings(sd_domain_result *r, const sd_mx_result *mx, const 
     free(state);
   }
   if (mx->cname_target && sd_vi_dnssec_failed(mx->cname_dnssec)) {
-    char *t = sd_vi_sanitize(mx->cname_target, 255);
+    char *t = sd_quote_sentence(mx->cname_target, 255);
     sd_findings_add(&r->findings, SD_C_DNSSEC_BOGUS, where,
                     "the CNAME chain %s -> %s fails DNSSEC validation (%s)", h, t ? t : "?",
                     sd_dnssec_name(mx->cname_dnssec));
@@ -72,7 +72,7 @@ static void tlsa_record_findings(sd_domain_result *r, const sd_mx_result *mx, co
     else if (mx->tlsa_status[i] == SD_TLSA_WEAKER_DIGEST) code = SD_C_DANE_WEAKER_DIGEST_IGNORED;
     else continue;
     char *text = sd_tlsa_format(&mx->tlsa[i]);
-    char *clean = sd_vi_sanitize(text ? text : "", 160);
+    char *clean = sd_quote_sentence(text ? text : "", 160);
     sd_finding *f = sd_findings_add(&r->findings, code, where, "TLSA record at _25._tcp.%s ignored: %s (%s)",
                                     tlsa_base_of(mx), clean ? clean : "?",
                                     sd_tlsa_usability_name(mx->tlsa_status[i]));
@@ -102,7 +102,7 @@ static void tlsa_unusable_finding(sd_domain_result *r, const sd_mx_result *mx, c
 /* Secure TLSA beside insecure address records (e.g. a CNAME into an
  * unsigned zone): DANE senders never look at the TLSA records. */
 static void address_insecure_finding(sd_domain_result *r, const sd_mx_result *mx, const char *where) {
-  char *target = mx->cname_target ? sd_vi_sanitize(mx->cname_target, 255) : NULL;
+  char *target = mx->cname_target ? sd_quote_sentence(mx->cname_target, 255) : NULL;
   const char *holder = target ? target : host_of(mx);
   sd_finding *f = sd_findings_add(&r->findings, SD_C_DANE_ADDRESS_INSECURE, where,
                                   "the TLSA records at _25._tcp.%s are DNSSEC-secure, but the address records of "
@@ -180,7 +180,7 @@ static void sts_mismatch_finding(sd_domain_result *r, const sd_mx_result *mx, co
                                  time_t now) {
   if (r->sts_status != SD_STS_VALID || mx->sts_match != 0) return;
   if (r->policy.mode != SD_STS_MODE_ENFORCE && r->policy.mode != SD_STS_MODE_TESTING) return;
-  char *closest = sd_vi_sanitize(mx->mismatch.closest_pattern, 255);
+  char *closest = sd_quote_sentence(mx->mismatch.closest_pattern, 255);
   sd_finding *f;
   if (mx->mismatch.kind == SD_STS_MISMATCH_UNLISTED)
     f = sd_findings_add(&r->findings, SD_C_STS_MX_MISMATCH, where,
@@ -263,7 +263,7 @@ static void set_cert_remedy(sd_finding *f, sd_code code, const sd_domain_result 
     sd_finding_set_remedy(f, "renew the certificate of %s before %s%s", h, date, dane_clause);
     break;
   case SD_C_CERT_HOST_MISMATCH: {
-    char *sans = sd_vi_sanitize(a->pkix.leaf_sans ? a->pkix.leaf_sans : "none", 300);
+    char *sans = sd_quote_sentence(a->pkix.leaf_sans ? a->pkix.leaf_sans : "none", 300);
     sd_finding_set_remedy(f, "install a certificate whose subjectAltName includes %s (it now names: %s)%s",
                           h, sans ? sans : "?", dane_clause);
     free(sans);
@@ -305,7 +305,7 @@ static void pkix_findings(sd_domain_result *r, const sd_mx_result *mx, const sd_
   }
   for (size_t k = 0; k < n; k++) {
     sd_code code = is_cert_code(a->pkix.codes[k]) ? a->pkix.codes[k] : SD_C_CERT_INVALID;
-    char *detail = sd_vi_sanitize(a->pkix.details[k] ? a->pkix.details[k] : sd_code_lookup(code)->summary,
+    char *detail = sd_quote_sentence(a->pkix.details[k] ? a->pkix.details[k] : sd_code_lookup(code)->summary,
                                   SD_DETAIL_MAX);
     sd_finding *f = sd_findings_add(&r->findings, code, where, "%s: %s", host_of(mx), detail ? detail : "");
     set_cert_remedy(f, code, r, mx, a);
@@ -322,7 +322,7 @@ static void dane_findings(sd_domain_result *r, const sd_mx_result *mx, const sd_
                           const char *where) {
   if (!a->dane_checked || a->dane.valid || !sd_vi_mx_dane_required(r, mx)) return;
   sd_code code = is_dane_code(a->dane.code) ? a->dane.code : SD_C_DANE_VALIDATION_FAILED;
-  char *why = sd_vi_sanitize(a->dane.detail ? a->dane.detail : "", SD_DETAIL_MAX);
+  char *why = sd_quote_sentence(a->dane.detail ? a->dane.detail : "", SD_DETAIL_MAX);
   char *line = sd_vi_tlsa_record_line(mx);
   const char *ip = a->ip ? a->ip : "?";
   sd_finding *f = NULL;
@@ -365,7 +365,7 @@ static void dane_findings(sd_domain_result *r, const sd_mx_result *mx, const sd_
 static void probe_findings(sd_domain_result *r, const sd_mx_result *mx, const sd_addr_result *a,
                            const char *where, time_t now) {
   const char *ip = a->ip ? a->ip : "?";
-  char *detail = sd_vi_sanitize(a->probe.detail ? a->probe.detail : "", SD_DETAIL_MAX);
+  char *detail = sd_quote_sentence(a->probe.detail ? a->probe.detail : "", SD_DETAIL_MAX);
   const char *d = detail ? detail : "";
   const char *sep = *d ? ": " : "";
   sd_finding *f;
@@ -382,7 +382,7 @@ static void probe_findings(sd_domain_result *r, const sd_mx_result *mx, const sd
                     ip, host_of(mx), a->probe.failed_step ? a->probe.failed_step : "?", sep, d);
     break;
   case SD_PROBE_BANNER_REJECT: {
-    char *banner = sd_vi_sanitize(a->probe.banner, 200);
+    char *banner = sd_quote_sentence(a->probe.banner, 200);
     sd_findings_add(&r->findings, SD_C_SMTP_BANNER_REJECT, where, "%s (%s) greets with a rejection: %s",
                     ip, host_of(mx), banner && *banner ? banner : "(no text)");
     free(banner);
@@ -405,7 +405,7 @@ static void probe_findings(sd_domain_result *r, const sd_mx_result *mx, const sd
     break;
   case SD_PROBE_OK:
     if (tls_version_is_old(a->probe.tls_version)) {
-      char *v = sd_vi_sanitize(a->probe.tls_version, 32);
+      char *v = sd_quote_sentence(a->probe.tls_version, 32);
       f = sd_findings_add(&r->findings, SD_C_SMTP_TLS_OLD_VERSION, where,
                           "%s (%s) negotiated %s", ip, host_of(mx), v ? v : "?");
       sd_finding_set_remedy(f, "enable TLS 1.2 and 1.3 on %s", host_of(mx));

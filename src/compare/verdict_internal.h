@@ -7,6 +7,7 @@
 
 #include "compare/verdict.h"
 #include "result/result.h"
+#include "util/escape.h" /* sd_quote_sentence for remote text in details */
 
 /* --- facts.c: questions about the measured facts ----------------------- */
 
@@ -43,9 +44,6 @@ int sd_vi_domain_no_mail(const sd_domain_result *r);
 /* where strings "mx:<host>" and "mx:<host>/<ip>"; caller frees. */
 char *sd_vi_where_mx(const sd_mx_result *mx);
 char *sd_vi_where_addr(const sd_mx_result *mx, const sd_addr_result *a);
-/* Copies at most max bytes of remote text, replacing control and non-ASCII
- * bytes by '?', so details never carry terminal escapes; caller frees. */
-char *sd_vi_sanitize(const char *s, size_t max);
 /* "bogus" or "bogus: <the validator's reason>" (printable, bounded), for
  * finding details; caller frees. Never NULL but when out of memory. */
 char *sd_vi_dnssec_detail(sd_dnssec s, const char *why_bogus);

@@ -38,6 +38,8 @@
 
 #include "mtasts/match.h"
 #include "mtasts/record.h"
+#include "util/domain.h"
+#include "util/escape.h"
 #include "util/str.h"
 #include "util/utf8.h"
 
@@ -47,8 +49,6 @@
 #define ONE_DAY 86400L
 #define ONE_WEEK 604800L
 #define MAX_AGE_DIGITS 10
-#define MAX_NAME 253
-#define MAX_LABEL 63
 
 typedef struct policy_parser {
   sd_findings *findings;
@@ -63,9 +63,6 @@ typedef struct policy_parser {
 
 static int is_wsp(char c) { return c == ' ' || c == '\t'; }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
-static int is_ldh(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-';
-}
 
 __attribute__((format(printf, 4, 0))) static sd_finding *
 reportv(policy_parser *pp, int per_line, sd_code code, const char *fmt, va_list ap) {
@@ -132,23 +129,13 @@ static const char *mx_pattern_problem(const char *pattern, size_t len) {
   if (memchr(name, '*', name_len)) return "uses '*' other than as the whole left-most label \"*.\"";
   if (name_len == 0) return "has no domain after \"*.\"";
   if (name[name_len - 1] == '.') return "ends with a dot (write the name without the final dot)";
-  if (len > MAX_NAME) return "is longer than 253 characters";
-  size_t start = 0;
-  int all_digits = 1;
-  for (size_t i = 0; i <= name_len; i++) {
-    if (i < name_len && name[i] != '.') {
-      if (!is_ldh(name[i])) return "contains a character other than a letter, digit, '-' or '.'";
-      if (!is_digit(name[i])) all_digits = 0;
-      continue;
-    }
-    size_t label = i - start;
-    if (label == 0) return "has an empty label (two dots in a row or a leading dot)";
-    if (label > MAX_LABEL) return "has a label longer than 63 characters";
-    if (name[start] == '-' || name[i - 1] == '-') return "has a label that starts or ends with '-'";
-    if (i == name_len && all_digits) return "ends in a numeric label: an IP address, not a host name";
-    start = i + 1;
-    all_digits = 1;
-  }
+  if (len > SD_DOMAIN_MAX) return "is longer than 253 characters";
+  const char *problem = sd_hostname_problem(name, name_len, NULL);
+  if (problem) return problem;
+  const char *end = name + name_len, *last = end;
+  while (last > name && last[-1] != '.') last--;
+  while (last < end && is_digit(*last)) last++;
+  if (last == end) return "ends in a numeric label: an IP address, not a host name";
   return NULL;
 }
 
@@ -182,15 +169,15 @@ static int duplicate_key(policy_parser *pp, int *seen, const char *key) {
 }
 
 static void parse_version(policy_parser *pp, const char *value, size_t len) {
-  char q[SD_STS_QUOTE_SIZE];
+  char q[SD_QUOTE_SIZE];
   if (duplicate_key(pp, &pp->have_version, "version") || value_is(value, len, "STSv1")) return;
   sd_finding *f = report_line(pp, SD_C_STS_POLICY_VERSION, "line %zu: version is \"%s\", not STSv1",
-                              pp->line_no, sd_sts_quote_detail(q, value, len));
+                              pp->line_no, sd_quote_detail(q, value, len));
   sd_finding_set_remedy(f, "write version: STSv1");
 }
 
 static void parse_mode(policy_parser *pp, const char *value, size_t len) {
-  char q[SD_STS_QUOTE_SIZE];
+  char q[SD_QUOTE_SIZE];
   if (duplicate_key(pp, &pp->have_mode, "mode")) return;
   if (value_is(value, len, "enforce")) pp->out->mode = SD_STS_MODE_ENFORCE;
   else if (value_is(value, len, "testing")) pp->out->mode = SD_STS_MODE_TESTING;
@@ -198,13 +185,13 @@ static void parse_mode(policy_parser *pp, const char *value, size_t len) {
   else {
     sd_finding *f = report_line(pp, SD_C_STS_POLICY_MODE,
                                 "line %zu: mode is \"%s\", not enforce, testing or none (lower case)",
-                                pp->line_no, sd_sts_quote_detail(q, value, len));
+                                pp->line_no, sd_quote_detail(q, value, len));
     sd_finding_set_remedy(f, "write mode: enforce, mode: testing or mode: none");
   }
 }
 
 static void parse_max_age(policy_parser *pp, const char *value, size_t len) {
-  char q[SD_STS_QUOTE_SIZE];
+  char q[SD_QUOTE_SIZE];
   if (duplicate_key(pp, &pp->have_max_age, "max_age")) return;
   const char *why = NULL;
   uint64_t n = 0;
@@ -220,7 +207,7 @@ static void parse_max_age(policy_parser *pp, const char *value, size_t len) {
     return;
   }
   sd_finding *f = report_line(pp, SD_C_STS_POLICY_MAX_AGE, "line %zu: max_age \"%s\" %s", pp->line_no,
-                              sd_sts_quote_detail(q, value, len), why);
+                              sd_quote_detail(q, value, len), why);
   sd_finding_set_remedy(f, "write max_age as seconds from 0 to 31557600, e.g. max_age: 604800");
 }
 
@@ -236,7 +223,7 @@ static void add_mx(policy_parser *pp, const char *value, size_t len) {
 }
 
 static void parse_mx(policy_parser *pp, const char *value, size_t len) {
-  char q[SD_STS_QUOTE_SIZE];
+  char q[SD_QUOTE_SIZE];
   if (++pp->mx_lines > SD_STS_MAX_MX_LINES) {
     if (pp->mx_lines == SD_STS_MAX_MX_LINES + 1)
       report_line(pp, SD_C_STS_POLICY_SYNTAX, "line %zu: more than %d mx lines; the rest are ignored",
@@ -249,7 +236,7 @@ static void parse_mx(policy_parser *pp, const char *value, size_t len) {
     return;
   }
   sd_finding *f = report_line(pp, SD_C_STS_POLICY_BAD_MX_PATTERN, "line %zu: mx \"%s\" %s", pp->line_no,
-                              sd_sts_quote_detail(q, value, len), why);
+                              sd_quote_detail(q, value, len), why);
   sd_finding_set_remedy(f, "list each MX host name (or *.<parent>) on its own mx: line, e.g. mx: mail.example.com");
 }
 
@@ -289,28 +276,28 @@ static const char *near_miss_of(const char *key, size_t len) {
 }
 
 static void parse_unknown_key(policy_parser *pp, const char *key, size_t len, size_t value_len) {
-  char q[SD_STS_QUOTE_SIZE];
+  char q[SD_QUOTE_SIZE];
   const char *meant = near_miss_of(key, len);
   if (meant) {
     sd_finding *f = report_line(pp, SD_C_STS_POLICY_NEAR_MISS_KEY,
                                 "line %zu: key \"%s\" is not a policy key and is ignored; \"%s\" was probably meant",
-                                pp->line_no, sd_sts_quote_detail(q, key, len), meant);
+                                pp->line_no, sd_quote_detail(q, key, len), meant);
     sd_finding_set_remedy(f, "write the key exactly as \"%s:\" (lower case, no blanks before the colon)", meant);
     return;
   }
   if (!sd_sts_ext_name_valid(key, len)) {
     report_line(pp, SD_C_STS_POLICY_SYNTAX, "line %zu: key \"%s\" is not a valid field name", pp->line_no,
-                sd_sts_quote_detail(q, key, len));
+                sd_quote_detail(q, key, len));
   } else if (value_len == 0) {
     sd_finding *f = report_line(pp, SD_C_STS_POLICY_SYNTAX,
                                 "line %zu: extension \"%s\" has an empty value (RFC 8461 §3.2: at least one "
-                                "character)", pp->line_no, sd_sts_quote_detail(q, key, len));
+                                "character)", pp->line_no, sd_quote_detail(q, key, len));
     sd_finding_set_remedy(f, "give the extension a value or remove the line");
   }
 }
 
 static void parse_line(policy_parser *pp, const char *line, size_t len) {
-  char q[SD_STS_QUOTE_SIZE];
+  char q[SD_QUOTE_SIZE];
   size_t blank = 0;
   while (blank < len && is_wsp(line[blank])) blank++;
   if (blank == len) {
@@ -319,20 +306,20 @@ static void parse_line(policy_parser *pp, const char *line, size_t len) {
   }
   if (memchr(line, '\r', len)) {
     report_line(pp, SD_C_STS_POLICY_SYNTAX, "line %zu \"%s\" contains a CR that does not end the line",
-                pp->line_no, sd_sts_quote_detail(q, line, len));
+                pp->line_no, sd_quote_detail(q, line, len));
     return;
   }
   const char *colon = memchr(line, ':', len);
   if (!colon) {
     sd_finding *f = report_line(pp, SD_C_STS_POLICY_SYNTAX, "line %zu \"%s\" is not key: value", pp->line_no,
-                                sd_sts_quote_detail(q, line, len));
+                                sd_quote_detail(q, line, len));
     sd_finding_set_remedy(f, "write each line as key: value (version, mode, max_age, mx)");
     return;
   }
   if (blank > 0) {
     sd_finding *f = report_line(pp, SD_C_STS_POLICY_SYNTAX,
                                 "line %zu \"%s\" is indented: a key must start at the beginning of the line",
-                                pp->line_no, sd_sts_quote_detail(q, line, len));
+                                pp->line_no, sd_quote_detail(q, line, len));
     sd_finding_set_remedy(f, "remove the blanks before the key");
     line += blank; /* read the rest as meant, so nothing else is misreported */
     len -= blank;

@@ -25,6 +25,7 @@
  * - Duplicate fields: first wins, sts-record-duplicate-field (warning).
  */
 #include "mtasts/record.h"
+#include "util/escape.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -46,54 +47,6 @@ static int is_wsp(char c) { return c == ' ' || c == '\t'; }
 
 static int is_alnum_ascii(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* Bytes one input byte takes once quoted. */
-static size_t quoted_len(unsigned char c) { return (c >= 0x20 && c <= 0x7e && c != '\\') ? 1 : 4; }
-
-char *sd_sts_quote(char *dst, size_t dst_size, const char *src, size_t len) {
-  static const char hex[] = "0123456789abcdef";
-  size_t o = 0;
-  if (!dst || dst_size < 4) return dst;
-  if (!src) len = 0;
-  size_t whole = 1; /* the NUL */
-  for (size_t i = 0; i < len && whole <= dst_size; i++) whole += quoted_len((unsigned char)src[i]);
-  /* When everything fits nothing is cut; else keep room for "..." + NUL. */
-  size_t reserve = whole <= dst_size ? 1 : 4;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)src[i];
-    size_t need = quoted_len(c);
-    if (o + need + reserve > dst_size) {
-      memcpy(dst + o, "...", 3);
-      o += 3;
-      break;
-    }
-    if (need == 1) {
-      dst[o++] = (char)c;
-    } else {
-      dst[o++] = '\\';
-      dst[o++] = 'x';
-      dst[o++] = hex[c >> 4];
-      dst[o++] = hex[c & 15];
-    }
-  }
-  dst[o] = '\0';
-  return dst;
-}
-
-char *sd_sts_quote_detail(char buf[SD_STS_QUOTE_SIZE], const char *src, size_t len) {
-  if (len <= SD_STS_QUOTE_MAX) return sd_sts_quote(buf, SD_STS_QUOTE_SIZE, src, len);
-  /* 80 bytes always fit in SD_STS_QUOTE_SIZE - 3; mark our own cut. */
-  sd_sts_quote(buf, SD_STS_QUOTE_SIZE - 3, src, SD_STS_QUOTE_MAX);
-  strcat(buf, "...");
-  return buf;
-}
-
-char *sd_sts_quote_dup(const char *src, size_t len) {
-  if (len > (SIZE_MAX - 4) / 4) return NULL;
-  size_t size = len * 4 + 4;
-  char *p = malloc(size);
-  return p ? sd_sts_quote(p, size, src, len) : NULL;
 }
 
 int sd_sts_ext_name_valid(const char *name, size_t len) {
@@ -180,7 +133,7 @@ static void suggest_id(char out[STS_ID_MAX + 1], const char *value, size_t len) 
 }
 
 static void check_id(record_parser *rp, const char *value, size_t len) {
-  char q[SD_STS_QUOTE_SIZE];
+  char q[SD_QUOTE_SIZE];
   const char *why = NULL;
   if (len == 0) why = "is empty";
   else if (len > STS_ID_MAX) why = "is longer than 32 characters";
@@ -194,7 +147,7 @@ static void check_id(record_parser *rp, const char *value, size_t len) {
     return;
   }
   sd_finding *f = report(rp, SD_C_STS_RECORD_BAD_ID, "id \"%s\" %s (RFC 8461 §3.1 allows 1 to 32 letters and digits)",
-                         sd_sts_quote_detail(q, value, len), why);
+                         sd_quote_detail(q, value, len), why);
   char suggestion[STS_ID_MAX + 1];
   suggest_id(suggestion, value, len);
   sd_finding_set_remedy(f, "publish an id of letters and digits only, e.g. id=%s", suggestion);
@@ -204,17 +157,17 @@ static void check_extension(record_parser *rp, const char *field, size_t len, si
   const char *value = field + key_len + 1;
   size_t value_len = len - key_len - 1;
   if (sd_sts_ext_name_valid(field, key_len) && sd_sts_ext_value_valid(value, value_len)) return;
-  char q[SD_STS_QUOTE_SIZE];
+  char q[SD_QUOTE_SIZE];
   const char *why = sd_sts_ext_name_valid(field, key_len)
                         ? "its value must be 1 or more printable characters without space, ';' or '='"
                         : "its name must be a letter or digit followed by up to 31 letters, digits, '_', '-' or '.'";
   sd_finding *f = report(rp, SD_C_STS_RECORD_BAD_EXTENSION, "extension field \"%s\" is malformed: %s",
-                         sd_sts_quote_detail(q, field, len), why);
+                         sd_quote_detail(q, field, len), why);
   sd_finding_set_remedy(f, "remove the field or fix it to name=value as in RFC 8461 §3.1");
 }
 
 static void parse_field(record_parser *rp, const char *field, size_t len) {
-  char q[SD_STS_QUOTE_SIZE];
+  char q[SD_QUOTE_SIZE];
   if (len == 0) {
     sd_finding *f = report(rp, SD_C_STS_RECORD_SYNTAX, "empty field between two ';' separators");
     sd_finding_set_remedy(f, "remove the extra ';'");
@@ -222,12 +175,12 @@ static void parse_field(record_parser *rp, const char *field, size_t len) {
   }
   const char *eq = memchr(field, '=', len);
   if (!eq) {
-    report(rp, SD_C_STS_RECORD_SYNTAX, "field \"%s\" has no '='", sd_sts_quote_detail(q, field, len));
+    report(rp, SD_C_STS_RECORD_SYNTAX, "field \"%s\" has no '='", sd_quote_detail(q, field, len));
     return;
   }
   size_t key_len = (size_t)(eq - field);
   if (key_len == 0) {
-    report(rp, SD_C_STS_RECORD_SYNTAX, "field \"%s\" has no name before '='", sd_sts_quote_detail(q, field, len));
+    report(rp, SD_C_STS_RECORD_SYNTAX, "field \"%s\" has no name before '='", sd_quote_detail(q, field, len));
     return;
   }
   if (is_wsp(eq[-1]) || (eq + 1 < field + len && is_wsp(eq[1]))) {
@@ -235,13 +188,13 @@ static void parse_field(record_parser *rp, const char *field, size_t len) {
     while (trimmed > 0 && is_wsp(field[trimmed - 1])) trimmed--;
     if (key_is(field, trimmed, "id")) rp->id_seen = 1; /* do not also claim "no id" */
     sd_finding *f = report(rp, SD_C_STS_RECORD_SYNTAX, "field \"%s\" has blanks around '='",
-                           sd_sts_quote_detail(q, field, len));
+                           sd_quote_detail(q, field, len));
     sd_finding_set_remedy(f, "write fields as name=value without blanks");
     return;
   }
   if (seen_before(rp, field, key_len)) {
     report(rp, SD_C_STS_RECORD_DUPLICATE_FIELD, "field \"%s\" repeats an earlier field; the first one is used",
-           sd_sts_quote_detail(q, field, len));
+           sd_quote_detail(q, field, len));
     return;
   }
   if (key_is(field, key_len, "id")) {
@@ -285,9 +238,9 @@ static int starts_with_quote(const char *txt, size_t len) {
 }
 
 static void report_bad_version(record_parser *rp, const char *txt, size_t len) {
-  char q[SD_STS_QUOTE_SIZE];
+  char q[SD_QUOTE_SIZE];
   sd_finding *f;
-  sd_sts_quote_detail(q, txt, len);
+  sd_quote_detail(q, txt, len);
   if (starts_with_quote(txt, len)) {
     f = report(rp, SD_C_STS_RECORD_BAD_VERSION,
                "record \"%s\" starts with a quote character, so it does not start with v=STSv1; and senders "
@@ -312,7 +265,7 @@ int sd_sts_record_parse(const char *txt, size_t len, sd_sts_record *out, sd_find
   if (!txt) len = 0;
   out->candidates = 1;
   out->status = SD_STS_RECORD_INVALID;
-  out->raw = sd_sts_quote_dup(txt, len);
+  out->raw = sd_quote_dup(txt, len);
   int blanks;
   size_t prefix = version_prefix(txt, len, &blanks);
   if (prefix == 0) {
@@ -358,16 +311,16 @@ static int is_botched_sts_record(const char *txt, size_t len) {
 static void report_multiple(sd_sts_record *out, sd_findings *findings, const char *const *txts,
                             const size_t *lens, size_t count, size_t strict) {
   record_parser rp = {.findings = findings};
-  char q1[SD_STS_QUOTE_SIZE], q2[SD_STS_QUOTE_SIZE];
+  char q1[SD_QUOTE_SIZE], q2[SD_QUOTE_SIZE];
   size_t shown = 0, idx[2] = {0, 0};
   for (size_t i = 0; i < count && shown < 2; i++)
     if (is_sts_record(txts[i], lens[i])) idx[shown++] = i;
   out->status = SD_STS_RECORD_INVALID;
-  out->raw = sd_sts_quote_dup(txts[idx[0]], lens[idx[0]]);
+  out->raw = sd_quote_dup(txts[idx[0]], lens[idx[0]]);
   sd_finding *f = report(&rp, SD_C_STS_RECORD_MULTIPLE,
                          "%zu TXT records start with v=STSv1; (\"%s\", \"%s\"%s): senders treat the domain as having no policy",
-                         strict, sd_sts_quote_detail(q1, txts[idx[0]], lens[idx[0]]),
-                         sd_sts_quote_detail(q2, txts[idx[1]], lens[idx[1]]), strict > 2 ? ", ..." : "");
+                         strict, sd_quote_detail(q1, txts[idx[0]], lens[idx[0]]),
+                         sd_quote_detail(q2, txts[idx[1]], lens[idx[1]]), strict > 2 ? ", ..." : "");
   sd_finding_set_remedy(f, "keep exactly one v=STSv1 TXT record at _mta-sts");
 }
 
@@ -390,7 +343,7 @@ void sd_sts_record_evaluate(const char *const *txts, const size_t *txt_lens, siz
   } else if (botched > 0) {
     record_parser rp = {.findings = findings};
     out->status = SD_STS_RECORD_INVALID;
-    out->raw = sd_sts_quote_dup(txts[first_botched], txt_lens[first_botched]);
+    out->raw = sd_quote_dup(txts[first_botched], txt_lens[first_botched]);
     size_t reported = 0;
     for (size_t i = first_botched; i < count && reported < MAX_REPORTED_BOTCHED; i++) {
       if (!is_botched_sts_record(txts[i], txt_lens[i])) continue;

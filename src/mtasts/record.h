@@ -38,22 +38,7 @@ void sd_sts_record_free(sd_sts_record *record);
 
 /* --- Helpers shared by the MTA-STS and TLSRPT parsers (record.c) -------- */
 
-/* Untrusted text is quoted in finding details up to this many input bytes. */
-#define SD_STS_QUOTE_MAX 80
-/* Enough for SD_STS_QUOTE_MAX bytes each shown as \xNN, "..." and the NUL. */
-#define SD_STS_QUOTE_SIZE (SD_STS_QUOTE_MAX * 4 + 4)
-
-/* Writes src (len bytes, any byte) into dst as printable ASCII: bytes outside
- * 0x20-0x7E and the backslash become \xNN. Stops before dst would overflow
- * and then ends with "..."; always NUL-terminates (dst_size >= 4). Returns dst.
- * With dst_size >= len * 4 + 1 nothing is cut. */
-char *sd_sts_quote(char *dst, size_t dst_size, const char *src, size_t len);
-/* sd_sts_quote of the first SD_STS_QUOTE_MAX bytes of src, "..." when cut:
- * what finding details quote of remote data. Returns buf. */
-char *sd_sts_quote_detail(char buf[SD_STS_QUOTE_SIZE], const char *src, size_t len);
-/* The whole of src quoted (never cut) in a new string, or NULL when out of
- * memory: how raw records and URIs with odd bytes are kept. */
-char *sd_sts_quote_dup(const char *src, size_t len);
+/* Finding details quote remote text with sd_quote_detail (util/escape.h). */
 
 /* 1 when name[0..len) is (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."),
  * the extension-name grammar of RFC 8461 §3.1/§3.2 and RFC 8460 §3. */

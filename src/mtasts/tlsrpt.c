@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "mtasts/record.h"
+#include "util/escape.h"
 
 #define WHERE "tlsrpt"
 #define MAX_FINDINGS_PER_RECORD 16
@@ -110,7 +111,7 @@ static void add_rua(tlsrpt_parser *tp, const char *uri, size_t len) {
   char **grown = realloc(out->rua, (out->rua_count + 1) * sizeof(*grown));
   if (!grown) return;
   out->rua = grown;
-  char *copy = sd_sts_quote_dup(uri, len);
+  char *copy = sd_quote_dup(uri, len);
   if (copy) out->rua[out->rua_count++] = copy;
 }
 
@@ -134,9 +135,9 @@ static void parse_rua(tlsrpt_parser *tp, const char *value, size_t len) {
     add_rua(tp, start, uri_len);
     const char *why = rua_problem(start, uri_len);
     if (why) {
-      char q[SD_STS_QUOTE_SIZE];
+      char q[SD_QUOTE_SIZE];
       sd_finding *f = report(tp, SD_C_TLSRPT_BAD_RUA, "rua URI \"%s\" %s",
-                             sd_sts_quote_detail(q, start, uri_len), why);
+                             sd_quote_detail(q, start, uri_len), why);
       sd_finding_set_remedy(f, "use rua=mailto:<address> or rua=https://<host>/<path>, "
                                "several separated by commas (RFC 8460 §3)");
     }
@@ -144,38 +145,38 @@ static void parse_rua(tlsrpt_parser *tp, const char *value, size_t len) {
     p++; /* the comma */
   }
   if (empty) {
-    char q[SD_STS_QUOTE_SIZE];
+    char q[SD_QUOTE_SIZE];
     sd_finding *f = empty == uris
-                        ? report(tp, SD_C_TLSRPT_BAD_RUA, "rua \"%s\" names no URI", sd_sts_quote_detail(q, value, len))
+                        ? report(tp, SD_C_TLSRPT_BAD_RUA, "rua \"%s\" names no URI", sd_quote_detail(q, value, len))
                         : report(tp, SD_C_TLSRPT_BAD_RUA, "rua \"%s\" has %zu empty URI(s) between commas",
-                                 sd_sts_quote_detail(q, value, len), empty);
+                                 sd_quote_detail(q, value, len), empty);
     sd_finding_set_remedy(f, "use rua=mailto:<address> or rua=https://<host>/<path>, several separated by single "
                              "commas (RFC 8460 §3)");
   }
 }
 
 static void parse_field(tlsrpt_parser *tp, const char *field, size_t len) {
-  char q[SD_STS_QUOTE_SIZE];
+  char q[SD_QUOTE_SIZE];
   if (len == 0) {
     report(tp, SD_C_TLSRPT_SYNTAX, "empty field between two ';' separators");
     return;
   }
   const char *eq = memchr(field, '=', len);
   if (!eq || eq == field) {
-    report(tp, SD_C_TLSRPT_SYNTAX, "field \"%s\" is not name=value", sd_sts_quote_detail(q, field, len));
+    report(tp, SD_C_TLSRPT_SYNTAX, "field \"%s\" is not name=value", sd_quote_detail(q, field, len));
     return;
   }
   size_t key_len = (size_t)(eq - field);
   const char *value = eq + 1;
   size_t value_len = len - key_len - 1;
   if (is_wsp(eq[-1]) || (value_len > 0 && is_wsp(value[0]))) {
-    report(tp, SD_C_TLSRPT_SYNTAX, "field \"%s\" has blanks around '='", sd_sts_quote_detail(q, field, len));
+    report(tp, SD_C_TLSRPT_SYNTAX, "field \"%s\" has blanks around '='", sd_quote_detail(q, field, len));
     return;
   }
   if (key_len == 3 && memcmp(field, "rua", 3) == 0) {
     if (tp->rua_seen) {
       report(tp, SD_C_TLSRPT_SYNTAX, "second rua field \"%s\": senders may use either list",
-             sd_sts_quote_detail(q, field, len));
+             sd_quote_detail(q, field, len));
       return;
     }
     tp->rua_seen = 1;
@@ -183,7 +184,7 @@ static void parse_field(tlsrpt_parser *tp, const char *field, size_t len) {
     return;
   }
   if (!sd_sts_ext_name_valid(field, key_len) || !sd_sts_ext_value_valid(value, value_len))
-    report(tp, SD_C_TLSRPT_SYNTAX, "extension field \"%s\" is malformed", sd_sts_quote_detail(q, field, len));
+    report(tp, SD_C_TLSRPT_SYNTAX, "extension field \"%s\" is malformed", sd_quote_detail(q, field, len));
 }
 
 int sd_tlsrpt_parse(const char *txt, size_t len, sd_tlsrpt_record *out, sd_findings *findings) {
@@ -191,15 +192,15 @@ int sd_tlsrpt_parse(const char *txt, size_t len, sd_tlsrpt_record *out, sd_findi
   memset(out, 0, sizeof(*out));
   if (!txt) len = 0;
   out->status = SD_TLSRPT_INVALID;
-  out->raw = sd_sts_quote_dup(txt, len);
+  out->raw = sd_quote_dup(txt, len);
   int blanks;
   size_t prefix = version_prefix(txt, len, &blanks);
   if (prefix == 0) {
-    char q[SD_STS_QUOTE_SIZE];
+    char q[SD_QUOTE_SIZE];
     int quoted = len > 0 && (txt[0] == '"' || txt[0] == '\'');
     sd_finding *f = report(&tp, SD_C_TLSRPT_SYNTAX, "record \"%s\" does not start with exactly v=TLSRPTv1; so "
                                                      "senders ignore it%s",
-                           sd_sts_quote_detail(q, txt, len),
+                           sd_quote_detail(q, txt, len),
                            quoted ? ": it starts with a quote character (the quotes were published as part of "
                                     "the text)" : "");
     sd_finding_set_remedy(f, "publish v=TLSRPTv1; rua=mailto:<address>%s",
@@ -254,13 +255,13 @@ void sd_tlsrpt_evaluate(const char *const *txts, const size_t *txt_lens, size_t 
     sd_tlsrpt_parse(txts[first_strict], txt_lens[first_strict], out, findings);
   } else if (strict > 1) {
     tlsrpt_parser tp = {.findings = findings, .out = out};
-    char q1[SD_STS_QUOTE_SIZE], q2[SD_STS_QUOTE_SIZE];
+    char q1[SD_QUOTE_SIZE], q2[SD_QUOTE_SIZE];
     out->status = SD_TLSRPT_INVALID;
-    out->raw = sd_sts_quote_dup(txts[first_strict], txt_lens[first_strict]);
+    out->raw = sd_quote_dup(txts[first_strict], txt_lens[first_strict]);
     sd_finding *f = report(&tp, SD_C_TLSRPT_MULTIPLE,
                            "%zu TXT records start with v=TLSRPTv1; (\"%s\", \"%s\"%s): senders use none of them",
-                           strict, sd_sts_quote_detail(q1, txts[first_strict], txt_lens[first_strict]),
-                           sd_sts_quote_detail(q2, txts[second_strict], txt_lens[second_strict]),
+                           strict, sd_quote_detail(q1, txts[first_strict], txt_lens[first_strict]),
+                           sd_quote_detail(q2, txts[second_strict], txt_lens[second_strict]),
                            strict > 2 ? ", ..." : "");
     sd_finding_set_remedy(f, "keep exactly one v=TLSRPTv1 record; list several URIs in its rua, separated by commas");
   } else if (botched > 0) {

@@ -1,34 +1,18 @@
 /* The plan as one JSON object (keys documented in docs/plan.md). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plan/plan.h"
+#include "result/result_json.h"
 #include "util/json_writer.h"
 
 /* A string for the JSON: remote text (certificate names, error details,
- * records) may hold any bytes; invalid UTF-8 becomes U+FFFD, as in check's
- * JSON, so that the output is valid JSON whatever a server sent. NULL: null. */
+ * records) may hold any bytes; invalid UTF-8 becomes U+FFFD as in check's
+ * JSON (the same function), so that the output is valid JSON whatever a
+ * server sent. NULL: null. */
 static cJSON *text(const char *s) {
-  if (!s) return cJSON_CreateNull();
-  size_t n = strlen(s);
-  char *clean = malloc(3 * n + 1), *out = clean;
-  if (!clean) return NULL;
-  for (size_t i = 0; i < n;) {
-    size_t len = sd_utf8_sequence((const unsigned char *)s + i, n - i);
-    if (len == 0) {
-      memcpy(out, "\xEF\xBF\xBD", 3);
-      out += 3;
-      i++;
-      continue;
-    }
-    memcpy(out, s + i, len);
-    out += len;
-    i += len;
-  }
-  *out = '\0';
-  cJSON *item = cJSON_CreateString(clean);
-  free(clean);
-  return item;
+  return sd_json_remote_string(s, s ? strlen(s) : 0, SIZE_MAX);
 }
 
 static cJSON *tri_bool(int v) { return v < 0 ? cJSON_CreateNull() : cJSON_CreateBool(v); }

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "scan/shard.h"
+#include "util/escape.h"
 #include "util/utf8.h"
 
 /* CSV fields looked at per line; later fields are ignored. */
@@ -76,37 +77,16 @@ int sd_scan_text_clean(const char *s, size_t len) {
 }
 
 void sd_scan_represent(const char *raw, size_t len, uint64_t full_len, char *out, size_t out_len) {
-  const unsigned char *p = (const unsigned char *)raw;
-  size_t o = 0, i = 0;
+  if (out_len == 0) return;
   /* Leave room for the suffix; the suffix always holds a space, which no
    * domain name can contain, so the representation is never mistaken for one. */
   size_t limit = out_len > 48 ? out_len - 48 : 0;
   if (limit > SD_SCAN_SHOWN_MAX) limit = SD_SCAN_SHOWN_MAX;
-  int cut = 0;
-  while (i < len) {
-    size_t n = sd_utf8_sequence(p + i, len - i);
-    char piece[8];
-    size_t plen;
-    if (n == 0 || is_control(p[i])) {
-      plen = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", p[i]);
-      n = 1;
-    } else if (p[i] == '\\') {
-      memcpy(piece, "\\\\", 2);
-      plen = 2;
-    } else {
-      memcpy(piece, p + i, n);
-      plen = n;
-    }
-    if (o + plen > limit) {
-      cut = 1;
-      break;
-    }
-    memcpy(out + o, piece, plen);
-    o += plen;
-    i += n;
-  }
-  if (out_len == 0) return;
-  out[o < out_len ? o : out_len - 1] = '\0';
+  out[0] = '\0';
+  int cut = len > 0;
+  if (limit >= 4) cut = sd_escape_terminal_into(out, limit + 1, raw, len);
+  size_t o = strlen(out);
+  if (cut && o >= 3) o -= 3; /* the suffix says "..." together with the length */
   if (cut || full_len > len)
     snprintf(out + o, out_len - o, "... (%llu bytes)", (unsigned long long)full_len);
 }

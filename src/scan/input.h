@@ -70,8 +70,10 @@ int sd_input_init(sd_input *in, FILE *fp);
 int sd_input_next(sd_input *in, sd_scan_row *row);
 void sd_input_free(sd_input *in);
 
-/* Printable, bounded (at most max bytes plus a suffix), always-invalid text
- * standing for raw bytes: control bytes and invalid UTF-8 become \xNN. */
+/* Printable, bounded (at most SD_SCAN_SHOWN_MAX bytes plus a suffix),
+ * always-invalid text standing for raw bytes: sd_escape_terminal's form
+ * (control bytes and invalid UTF-8 become \xNN), then "... (N bytes)" when
+ * cut. */
 void sd_scan_represent(const char *raw, size_t len, uint64_t full_len, char *out, size_t out_len);
 /* 1 when s[0..len) is valid UTF-8 without control characters (TAB allowed). */
 int sd_scan_text_clean(const char *s, size_t len);

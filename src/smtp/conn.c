@@ -34,10 +34,11 @@
 
 #include "smtp/conn.h"
 #include "smtp/reply.h"
+#include "util/escape.h"
 #include "util/str.h"
 
 #define TEXT_CAP 4096          /* banner and EHLO text kept in a result */
-#define DETAIL_QUOTE_CAP 200   /* remote text quoted in a detail */
+#define DETAIL_QUOTE_CAP 200   /* bytes of remote text quoted in a detail */
 #define READ_CHUNK 4096        /* one recv per readiness event */
 #define TLS_RBIO_CAP 65536     /* never buffer more undecrypted input than this */
 #define QUIT_WAIT_MAX_MS 1000  /* QUIT is a courtesy: do not wait long for 221 */
@@ -133,19 +134,6 @@ static void errno_words(int err, char *buf, size_t cap) {
   const char *s = strerror_r(err, tmp, sizeof tmp);
   snprintf(buf, cap, "%s", s);
   if (buf[0] >= 'A' && buf[0] <= 'Z') buf[0] = (char)(buf[0] - 'A' + 'a');
-}
-
-/* Remote text for a detail: bounded, control characters escaped. */
-static void quote_remote(char *out, size_t cap, const char *in) {
-  size_t o = 0;
-  for (size_t i = 0; in && in[i] && i < DETAIL_QUOTE_CAP && o + 5 < cap; i++) {
-    unsigned char ch = (unsigned char)in[i];
-    if (ch >= 0x20 && ch < 0x7f)
-      out[o++] = (char)ch;
-    else
-      o += (size_t)snprintf(out + o, cap - o, "\\x%02x", ch);
-  }
-  out[o] = '\0';
 }
 
 static int is_ip_literal(const char *s) {
@@ -466,8 +454,8 @@ static void on_greeting(sd_conn *c) {
   char *first = sd_reply_first_line(&c->reply);
   c->res->banner = sd_smtp_bounded_copy(first, TEXT_CAP);
   c->res->banner_code = c->reply.code;
-  char quoted[DETAIL_QUOTE_CAP * 4 + 8];
-  quote_remote(quoted, sizeof quoted, first);
+  char quoted[DETAIL_QUOTE_CAP * 4 + 4];
+  sd_quote_head(quoted, sizeof quoted, first, first ? strlen(first) : 0, DETAIL_QUOTE_CAP);
   free(first);
   if (c->reply.code == 220) {
     send_command(c, ST_EHLO, "EHLO", c->opt->ehlo_name);
@@ -496,18 +484,18 @@ static void on_ehlo(sd_conn *c) {
 }
 
 static void on_helo(sd_conn *c) {
-  char quoted[DETAIL_QUOTE_CAP * 4 + 8];
+  char quoted[DETAIL_QUOTE_CAP * 4 + 4];
   char *first = sd_reply_first_line(&c->reply);
   if (c->reply.code / 100 == 2) {
     free(first);
     first = c->res->ehlo ? sd_strndup(c->res->ehlo, strcspn(c->res->ehlo, "\n")) : NULL;
-    quote_remote(quoted, sizeof quoted, first);
+    sd_quote_head(quoted, sizeof quoted, first, first ? strlen(first) : 0, DETAIL_QUOTE_CAP);
     free(first);
     c->res->starttls_offered = 0;
     settle(c, SD_PROBE_NO_STARTTLS, "ehlo",
            "EHLO rejected (%s) but HELO accepted, so STARTTLS cannot be offered", quoted);
   } else {
-    quote_remote(quoted, sizeof quoted, first);
+    sd_quote_head(quoted, sizeof quoted, first, first ? strlen(first) : 0, DETAIL_QUOTE_CAP);
     free(first);
     c->res->reply_code = c->reply.code;
     settle(c, SD_PROBE_PROTOCOL_ERROR, "ehlo", "EHLO and HELO both rejected; HELO got: %s", quoted);
@@ -520,9 +508,9 @@ static void on_starttls(sd_conn *c) {
     start_tls(c);
     return;
   }
-  char quoted[DETAIL_QUOTE_CAP * 4 + 8];
+  char quoted[DETAIL_QUOTE_CAP * 4 + 4];
   char *first = sd_reply_first_line(&c->reply);
-  quote_remote(quoted, sizeof quoted, first);
+  sd_quote_head(quoted, sizeof quoted, first, first ? strlen(first) : 0, DETAIL_QUOTE_CAP);
   free(first);
   c->res->reply_code = c->reply.code;
   settle(c, SD_PROBE_STARTTLS_REJECTED, "starttls", "STARTTLS answered with: %s", quoted);

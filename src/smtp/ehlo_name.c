@@ -6,18 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* A host name fit for EHLO: letters, digits, hyphens and dots, with a dot
- * that is neither first nor last. */
-static int is_fqdn(const char *s) {
-  size_t n = strlen(s);
-  if (n < 3 || n > 253 || s[0] == '.' || s[n - 1] == '.' || !strchr(s, '.')) return 0;
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
-      return 0;
-  }
-  return 1;
-}
+#include "util/domain.h"
+
+/* A host name fit for EHLO: a valid LDH host name with at least two labels. */
+static int is_fqdn(const char *s) { return sd_hostname_valid(s) && strchr(s, '.') != NULL; }
 
 char *sd_ehlo_default_name(char *out, size_t out_len) {
   char host[256] = "";

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/escape.h"
+
 #define DEFAULT_MAX_LINE 4096
 #define DEFAULT_MAX_REPLY 65536
 
@@ -56,25 +58,12 @@ static int code_digit_ok(size_t pos, char c) {
   return c >= '0' && c <= '9';
 }
 
-static void printable(char *out, size_t cap, const char *in, size_t len) {
-  size_t o = 0;
-  for (size_t i = 0; i < len && o + 5 < cap; i++) {
-    unsigned char c = (unsigned char)in[i];
-    if (c >= 0x20 && c < 0x7f) {
-      out[o++] = (char)c;
-    } else {
-      o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
-    }
-  }
-  out[o < cap ? o : cap - 1] = '\0';
-}
-
 static sd_reply_state check_prefix(sd_reply *r) {
   size_t pos = r->line_len - 1;
   char c = r->line[pos];
   if (pos < 3 && !code_digit_ok(pos, c)) {
     char shown[40];
-    printable(shown, sizeof shown, r->line, r->line_len);
+    sd_quote(shown, sizeof shown, r->line, r->line_len);
     return fail(r, "line %zu of the reply does not start with a reply code: \"%s\"", r->lines + 1,
                 shown);
   }

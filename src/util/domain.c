@@ -11,30 +11,32 @@ static int is_ldh(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || (c >= 'A' && c <= 'Z');
 }
 
-/* Checks LDH labels; underscores are not allowed in host or mail domain names. */
-static int labels_valid(const char *name, int *label_count) {
-  size_t len = strlen(name);
-  if (len == 0 || len > SD_DOMAIN_MAX) return 0;
-  int labels = 0;
-  const char *p = name;
-  while (*p) {
-    const char *dot = strchr(p, '.');
-    size_t n = dot ? (size_t)(dot - p) : strlen(p);
-    if (n == 0 || n > 63 || p[0] == '-' || p[n - 1] == '-') return 0;
-    for (size_t i = 0; i < n; i++)
-      if (!is_ldh(p[i])) return 0;
+/* The one LDH check (RFC 1123 host names; underscores are not allowed in
+ * host or mail domain names): the first problem in reading order, so a
+ * finding names it. */
+const char *sd_hostname_problem(const char *name, size_t len, size_t *label_count) {
+  if (label_count) *label_count = 0;
+  if (!name || len == 0) return "is empty";
+  if (len > SD_DOMAIN_MAX) return "is longer than 253 characters";
+  size_t start = 0, labels = 0;
+  for (size_t i = 0; i <= len; i++) {
+    if (i < len && name[i] != '.') {
+      if (!is_ldh(name[i])) return "contains a character other than a letter, digit, '-' or '.'";
+      continue;
+    }
+    size_t label = i - start;
+    if (label == 0) return "has an empty label (two dots in a row or a leading dot)";
+    if (label > SD_LABEL_MAX) return "has a label longer than 63 characters";
+    if (name[start] == '-' || name[i - 1] == '-') return "has a label that starts or ends with '-'";
     labels++;
-    if (!dot) break;
-    p = dot + 1;
-    if (!*p) return 0; /* empty last label: "a..", "a." handled by caller */
+    start = i + 1;
   }
-  *label_count = labels;
-  return 1;
+  if (label_count) *label_count = labels;
+  return NULL;
 }
 
 int sd_hostname_valid(const char *host) {
-  int labels = 0;
-  return host && labels_valid(host, &labels);
+  return host && sd_hostname_problem(host, strlen(host), NULL) == NULL;
 }
 
 int sd_is_ip_literal(const char *text) {
@@ -107,8 +109,9 @@ int sd_domain_normalize(const char *input, size_t input_len, char *out, size_t o
     }
   }
   const char *name = ascii ? ascii : raw;
-  int labels = 0;
-  int ok = labels_valid(name, &labels) && labels >= 2 && strlen(name) < out_len;
+  size_t labels = 0;
+  int ok = sd_hostname_problem(name, strlen(name), &labels) == NULL && labels >= 2 &&
+           strlen(name) < out_len;
   if (ok) {
     snprintf(out, out_len, "%s", name);
     for (char *p = out; *p; p++)

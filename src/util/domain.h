@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #define SD_DOMAIN_MAX 253
+#define SD_LABEL_MAX 63
 
 /*
  * Normalises a domain name given by a user or a list: surrounding blanks and
@@ -17,6 +18,12 @@ int sd_domain_normalize(const char *input, size_t input_len, char *out, size_t o
                         size_t err_len);
 /* 1 when host is a syntactically valid LDH host name (A-labels, no trailing dot). */
 int sd_hostname_valid(const char *host);
+/* NULL when name[0..len) is a valid LDH host name (letters, digits, '-'
+ * between dots; labels of 1..63, no '-' first or last; at most 253; no
+ * trailing dot), else the first problem as a phrase for a finding ("has an
+ * empty label ..."). label_count (may be NULL) gets the number of labels.
+ * The one place host names are checked (mx patterns, EHLO names, input). */
+const char *sd_hostname_problem(const char *name, size_t len, size_t *label_count);
 /* 1 when text is an IPv4 or IPv6 address literal (optionally in [brackets]). */
 int sd_is_ip_literal(const char *text);
 

@@ -8,6 +8,7 @@
 
 #include "fuzz_util.h"
 #include "mtasts/record.h"
+#include "util/escape.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sd_sts_record_free(&one);
   sd_findings_clear(&findings);
 
-  char quoted[SD_STS_QUOTE_SIZE];
-  sd_sts_quote_detail(quoted, (const char *)data, size);
-  free(sd_sts_quote_dup((const char *)data, size));
+  char quoted[SD_QUOTE_SIZE];
+  sd_quote_detail(quoted, (const char *)data, size);
+  free(sd_quote_dup((const char *)data, size));
   return 0;
 }

@@ -393,20 +393,6 @@ static void test_hostile_long_record(void **state) {
   free(txt);
 }
 
-static void test_quote(void **state) {
-  (void)state;
-  char buf[SD_STS_QUOTE_SIZE];
-  assert_string_equal(sd_sts_quote(buf, sizeof(buf), "a\\b\x01\xff", 5), "a\\x5cb\\x01\\xff");
-  char small[8];
-  assert_string_equal(sd_sts_quote(small, sizeof(small), "abcdefghij", 10), "abcd...");
-  assert_string_equal(sd_sts_quote(small, sizeof(small), "abcdefg", 7), "abcdefg");
-  char big[200];
-  memset(big, 'x', sizeof(big));
-  sd_sts_quote_detail(buf, big, sizeof(big));
-  assert_int_equal(strlen(buf), SD_STS_QUOTE_MAX + 3);
-  assert_string_equal(buf + SD_STS_QUOTE_MAX, "...");
-}
-
 static void test_parse_directly(void **state) {
   (void)state;
   sd_sts_record rec;
@@ -442,7 +428,6 @@ int main(void) {
       cmocka_unit_test(test_botched_beside_valid_is_ignored),
       cmocka_unit_test(test_nul_bytes),
       cmocka_unit_test(test_hostile_long_record),
-      cmocka_unit_test(test_quote),
       cmocka_unit_test(test_parse_directly),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,6 +60,29 @@ static void test_domain_length_limit(void **state) {
   assert_int_not_equal(normalize(name, out), 0);
 }
 
+/* The one LDH check: the first problem, in reading order, as a phrase. */
+static void test_hostname_problem(void **state) {
+  (void)state;
+  size_t labels = 0;
+  assert_null(sd_hostname_problem("mx1.example.org", 15, &labels));
+  assert_int_equal(labels, 3);
+  assert_string_equal(sd_hostname_problem("", 0, NULL), "is empty");
+  assert_non_null(strstr(sd_hostname_problem("a..b", 4, NULL), "empty label"));
+  assert_non_null(strstr(sd_hostname_problem(".a", 2, NULL), "empty label"));
+  assert_non_null(strstr(sd_hostname_problem("a.b.", 4, NULL), "empty label"));
+  assert_non_null(strstr(sd_hostname_problem("-a.b", 4, NULL), "'-'"));
+  assert_non_null(strstr(sd_hostname_problem("a_b.c", 5, NULL), "other than a letter"));
+  char label[70];
+  memset(label, 'a', sizeof(label));
+  assert_non_null(strstr(sd_hostname_problem(label, 64, NULL), "longer than 63"));
+  assert_null(sd_hostname_problem(label, 63, NULL));
+  /* only len bytes are read: "ok.example" inside a longer buffer */
+  assert_null(sd_hostname_problem("ok.example!!", 10, NULL));
+  assert_true(sd_hostname_valid("mx.example"));
+  assert_false(sd_hostname_valid("mx.example."));
+  assert_false(sd_hostname_valid(NULL));
+}
+
 static void test_ip_literal(void **state) {
   assert_true(sd_is_ip_literal("192.0.2.1"));
   assert_true(sd_is_ip_literal("[2001:db8::1]"));
@@ -80,6 +103,57 @@ static void test_escape_terminal(void **state) {
   assert_non_null(strstr(e, "\\xc2\\x9b")); /* C1 CSI escaped */
   assert_non_null(strstr(e, "\\xff"));
   free(e);
+}
+
+/* The quoting of remote text into details (sd_quote*): printable ASCII
+ * kept, the backslash and every other byte \xNN, bounded, "..." when cut. */
+static void test_quote(void **state) {
+  (void)state;
+  char buf[SD_QUOTE_SIZE];
+  assert_string_equal(sd_quote(buf, sizeof(buf), "a\\b\x01\xff", 5), "a\\x5cb\\x01\\xff");
+  char small[8];
+  assert_string_equal(sd_quote(small, sizeof(small), "abcdefghij", 10), "abcd...");
+  assert_string_equal(sd_quote(small, sizeof(small), "abcdefg", 7), "abcdefg");
+  /* a \xNN never split by the cut */
+  assert_string_equal(sd_quote(small, sizeof(small), "ab\x01\x02", 4), "ab...");
+  assert_string_equal(sd_quote(buf, sizeof(buf), NULL, 5), "");
+  char big[200];
+  memset(big, 'x', sizeof(big));
+  sd_quote_detail(buf, big, sizeof(big));
+  assert_int_equal(strlen(buf), SD_QUOTE_MAX + 3);
+  assert_string_equal(buf + SD_QUOTE_MAX, "...");
+  /* the head of a long value of control bytes: every byte of the head shown */
+  memset(big, 0x1b, sizeof(big));
+  sd_quote_detail(buf, big, sizeof(big));
+  assert_int_equal(strlen(buf), SD_QUOTE_MAX * 4 + 3);
+  assert_null(strchr(buf, '\x1b'));
+  char *dup = sd_quote_dup("\x1b[2J", 4);
+  assert_string_equal(dup, "\\x1b[2J");
+  free(dup);
+}
+
+/* Sentences that already hold quotes: the backslash is kept (no \x5cx01),
+ * every other control byte quoted, at most max input bytes. */
+static void test_quote_sentence(void **state) {
+  (void)state;
+  char *s = sd_quote_sentence("greeting rejected: a\\x01b \x1b[31m\xc3\xa9", 100);
+  assert_string_equal(s, "greeting rejected: a\\x01b \\x1b[31m\\xc3\\xa9");
+  free(s);
+  s = sd_quote_sentence("abcdefgh", 4);
+  assert_string_equal(s, "abcd...");
+  free(s);
+  s = sd_quote_sentence(NULL, 10);
+  assert_string_equal(s, "");
+  free(s);
+}
+
+static void test_escape_terminal_into(void **state) {
+  (void)state;
+  char out[12];
+  assert_int_equal(sd_escape_terminal_into(out, sizeof(out), "a\\b\xc3\xa9", 5), 0);
+  assert_string_equal(out, "a\\\\b\xc3\xa9");
+  assert_int_equal(sd_escape_terminal_into(out, sizeof(out), "abcdefghijklmnop", 16), 1);
+  assert_string_equal(out, "abcdefgh...");
 }
 
 static void test_escape_html(void **state) {
@@ -143,7 +217,11 @@ int main(void) {
       cmocka_unit_test(test_domain_normalize_rejects),
       cmocka_unit_test(test_domain_length_limit),
       cmocka_unit_test(test_ip_literal),
+      cmocka_unit_test(test_hostname_problem),
       cmocka_unit_test(test_escape_terminal),
+      cmocka_unit_test(test_escape_terminal_into),
+      cmocka_unit_test(test_quote),
+      cmocka_unit_test(test_quote_sentence),
       cmocka_unit_test(test_escape_html),
       cmocka_unit_test(test_escape_csv),
       cmocka_unit_test(test_json_remote_string),
