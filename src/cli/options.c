@@ -289,21 +289,32 @@ const char *sd_cli_options_help(void) {
          "  --color WHEN          auto, always or never (NO_COLOR is honoured)\n";
 }
 
-int sd_cli_parse_engine_command(const char *command, int argc, char **argv, sd_cli_options *o,
-                                void (*print_help)(void)) {
+int sd_cli_parse_command(const char *command, int argc, char **argv, sd_cli_options *o,
+                         const sd_cli_command_options *own, void (*print_help)(void)) {
   static const struct option help = {"help", no_argument, NULL, 'h'};
-  struct option *longopts = sd_cli_long_options(&help, 1);
+  size_t own_count = own ? own->count : 0;
+  struct option *mine = calloc(own_count + 1, sizeof(*mine));
+  if (!mine) return -1;
+  if (own_count) memcpy(mine, own->options, own_count * sizeof(*mine));
+  mine[own_count] = help;
+  struct option *longopts = sd_cli_long_options(mine, own_count + 1);
+  free(mine);
+  char optstring[32];
+  snprintf(optstring, sizeof(optstring), ":h%s", own && own->short_options ? own->short_options : "");
   if (!longopts) return -1;
   int opt;
   optind = 1;
   opterr = 0; /* one line of our own instead of getopt's message */
-  while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
     if (opt == 'h') {
       free(longopts);
       print_help();
       exit(0);
     }
-    int handled = sd_cli_options_handle(o, opt, optarg);
+    /* The command's own options first: it may give an engine option's
+     * letter another meaning. */
+    int handled = own && own->handle ? own->handle(own->ctx, opt, optarg) : 0;
+    if (handled == 0) handled = sd_cli_options_handle(o, opt, optarg);
     if (handled <= 0) {
       if (handled == 0) sd_cli_option_error(command, opt, argc, argv);
       free(longopts);
@@ -312,6 +323,11 @@ int sd_cli_parse_engine_command(const char *command, int argc, char **argv, sd_c
   }
   free(longopts);
   return optind;
+}
+
+int sd_cli_parse_engine_command(const char *command, int argc, char **argv, sd_cli_options *o,
+                                void (*print_help)(void)) {
+  return sd_cli_parse_command(command, argc, argv, o, NULL, print_help);
 }
 
 int sd_cli_use_color(const sd_cli_options *o) {

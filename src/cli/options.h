@@ -63,9 +63,24 @@ int sd_parse_number(const char *option, const char *text, double min, double max
  * option or a missing value. Call getopt_long with opterr = 0 and an
  * optstring starting with ':' (so a missing value returns ':'). */
 void sd_cli_option_error(const char *command, int opt, int argc, char **argv);
-/* Parses the arguments of a command that takes the engine options, --help
- * (print_help, then exit 0) and operands: the index of the first operand, or
- * -1 after printing one line on stderr. */
+/* A command's own options, parsed in the same pass as the engine options. */
+typedef struct sd_cli_command_options {
+  const struct option *options; /* getopt_long entries (count of them) */
+  size_t count;
+  const char *short_options;    /* its short options beyond h, e.g. "o:" */
+  /* One option: 1 handled, 0 not the command's (the engine's are tried
+   * next), -1 bad value (one line printed on stderr). */
+  int (*handle)(void *ctx, int opt, const char *arg);
+  void *ctx;
+} sd_cli_command_options;
+
+/* The one parser of a measuring command's arguments: the engine options,
+ * the command's own (own; NULL: none), --help (print_help, then exit 0) and
+ * operands. Returns the index of the first operand, or -1 after printing one
+ * line on stderr. */
+int sd_cli_parse_command(const char *command, int argc, char **argv, sd_cli_options *o,
+                         const sd_cli_command_options *own, void (*print_help)(void));
+/* sd_cli_parse_command for a command without options of its own. */
 int sd_cli_parse_engine_command(const char *command, int argc, char **argv, sd_cli_options *o,
                                 void (*print_help)(void));
 /* 1 when text output should be coloured (--color, NO_COLOR, a terminal). */

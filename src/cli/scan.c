@@ -25,7 +25,6 @@ static const struct option scan_long_options[] = {
     {"flush-lines", required_argument, NULL, OPT_SCAN_FLUSH_LINES},
     {"other-input", no_argument, NULL, OPT_SCAN_OTHER_INPUT},
     {"redo-unknown", no_argument, NULL, OPT_SCAN_REDO_UNKNOWN},
-    {"help", no_argument, NULL, 'h'},
 };
 
 static void print_help(void) {
@@ -58,7 +57,8 @@ static void print_help(void) {
 static const char *env_lookup(const char *name) { return getenv(name); }
 
 /* Handles one scan option: 1 handled, 0 not ours, -1 bad value. */
-static int handle_scan_option(sd_scan_config *c, int opt, const char *arg) {
+static int handle_scan_option(void *ctx, int opt, const char *arg) {
+  sd_scan_config *c = ctx;
   double v;
   char err[256];
   switch (opt) {
@@ -94,34 +94,21 @@ static int handle_scan_option(sd_scan_config *c, int opt, const char *arg) {
   }
 }
 
-/* Returns the index of the first operand, -1 on a usage error, -2 after --help. */
+/* Returns the index of the first operand, or -1 on a usage error. */
 static int parse_args(int argc, char **argv, sd_cli_options *o, sd_scan_config *c) {
-  struct option *longopts =
-      sd_cli_long_options(scan_long_options, sizeof(scan_long_options) / sizeof(scan_long_options[0]));
-  if (!longopts) return -1;
-  int opt;
-  optind = 1;
-  opterr = 0; /* one line of our own instead of getopt's message */
-  while ((opt = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
-    if (opt == 'h') {
-      free(longopts);
-      print_help();
-      return -2;
-    }
-    int handled = handle_scan_option(c, opt, optarg);
-    if (handled == 0) handled = sd_cli_options_handle(o, opt, optarg);
-    if (handled <= 0) {
-      if (handled == 0) sd_cli_option_error("scan", opt, argc, argv);
-      free(longopts);
-      return -1;
-    }
-  }
-  free(longopts);
-  if (argc - optind > 1) {
-    fprintf(stderr, "stsdane scan: give one list file (or - for standard input), not %d\n", argc - optind);
+  const sd_cli_command_options own = {
+      .options = scan_long_options,
+      .count = sizeof(scan_long_options) / sizeof(scan_long_options[0]),
+      .short_options = "o:",
+      .handle = handle_scan_option,
+      .ctx = c,
+  };
+  int first = sd_cli_parse_command("scan", argc, argv, o, &own, print_help);
+  if (first >= 0 && argc - first > 1) {
+    fprintf(stderr, "stsdane scan: give one list file (or - for standard input), not %d\n", argc - first);
     return -1;
   }
-  return optind;
+  return first;
 }
 
 int sd_cmd_scan(int argc, char **argv) {
@@ -129,7 +116,6 @@ int sd_cmd_scan(int argc, char **argv) {
   sd_cli_options_init(&o);
   sd_scan_config c = {.progress = -1, .input_path = "-"};
   int first = parse_args(argc, argv, &o, &c);
-  if (first == -2) return SD_EXIT_OK;
   int status = SD_SCAN_EXIT_USAGE;
   if (first >= 0 && sd_cli_options_open_env_logs(&o) == 0) {
     if (first < argc) c.input_path = argv[first];
