@@ -1,8 +1,9 @@
 /*
  * The prober: a cache of probe results keyed by (address, port, SNI), where
  * later requests join an in-flight probe; a global rate limit on new
- * connections; a per-address concurrency cap with a FIFO queue; and retries
- * with exponential backoff for transient failures only.
+ * connections; a cap on connections open at once (descriptors); a
+ * per-address concurrency cap with a FIFO queue; and retries with
+ * exponential backoff for transient failures only.
  *
  * Callbacks are queued and delivered by one libevent event, so they always
  * run from the loop and never from inside sd_probe_start.
@@ -10,6 +11,13 @@
  * Both lookups a scan makes per request are indexed: entries by their key
  * in a hash table, and connections running per address in another, so the
  * cost of a request does not grow with the number of MX addresses seen.
+ *
+ * Memory is bounded, whatever the number of distinct MX addresses: finished
+ * results are kept for later requests within a byte budget (cache_bytes),
+ * least recently used first out; an address counter lives only while an
+ * unfinished entry needs it. A request for an evicted result probes again:
+ * the addresses many domains share are asked for often and stay, the long
+ * tail of one-domain MX hosts goes (docs/scan.md, "Memory").
  */
 #include <arpa/inet.h>
 #include <event2/event.h>
@@ -23,10 +31,15 @@
 #include "smtp/ehlo_name.h"
 #include "smtp/prober.h"
 #include "util/hash.h"
+#include "util/table.h"
 #include "util/str.h"
 
 #define MAX_BACKOFF_MS 30000
 #define DEFAULT_BACKOFF_MS 1000
+#define DEFAULT_CACHE_BYTES (32u * 1024 * 1024)
+#define DEFAULT_MAX_CONNECTIONS 256
+/* After running out of descriptors: wait this long before trying again. */
+#define NO_DESCRIPTOR_WAIT_MS 100
 
 typedef enum entry_state { E_QUEUED, E_RUNNING, E_BACKOFF, E_DONE } entry_state;
 
@@ -37,48 +50,58 @@ typedef struct waiter {
   struct waiter *next;
 } waiter;
 
+/* Connections running to one address (the per-address cap), kept while an
+ * unfinished entry for the address exists. */
+typedef struct address {
+  sd_table_link link;       /* in by_ip */
+  char *ip;
+  int running;
+  int users;                /* unfinished entries for this address */
+} address;
+
 typedef struct entry {
+  sd_table_link link;       /* in by_key while it answers later requests */
+  int indexed;
   sd_prober *prober;
   sd_probe_result res;
   entry_state state;
   waiter *waiters;          /* joined requests, delivered on completion */
+  int deliveries;           /* answers queued for delivery that still read res */
   sd_conn *conn;            /* while E_RUNNING */
   struct event *backoff;    /* while E_BACKOFF */
   double first_start;       /* monotonic seconds; <0 before the first attempt */
-  struct entry *next;       /* all entries */
+  size_t bytes;             /* on the cached list: what it holds, counted against cache_bytes; else 0 */
   struct entry *next_queued;
-  struct entry *next_in_bucket;
-  struct address *address;  /* its running-connection counter */
+  struct entry *prev, *next; /* on exactly one list: busy, cached or retired */
+  address *address;         /* while unfinished */
 } entry;
 
-/* Connections running to one address (the per-address cap). */
-typedef struct address {
-  char *ip;
-  int running;
-  struct address *next_in_bucket;
-} address;
-
-/* A chained hash table that doubles when it holds as many items as buckets. */
-typedef struct table {
-  void **buckets;
-  size_t size, count;
-} table;
+/* A doubly linked list of entries, oldest at the head. */
+typedef struct entry_list {
+  entry *head, *tail;
+  size_t count;
+} entry_list;
 
 struct sd_prober {
   struct event_base *base;
   sd_probe_options opt;
   char *ehlo_name;
   SSL_CTX *ctx;
-  entry *entries;
-  table by_key;             /* entries by (address, port, SNI) */
-  table by_ip;              /* address counters by address */
+  sd_table by_key;          /* answering entries by (address, port, SNI) */
+  sd_table by_ip;           /* address counters by address */
+  entry_list busy;          /* queued, running or waiting to retry */
+  entry_list cached;        /* finished and answering later requests, least recently used first */
+  entry_list retired;       /* finished, no longer answering, freed after their last delivery */
+  size_t cached_bytes;
   entry *queue_head, *queue_tail;
   waiter *ready_head, *ready_tail;
   struct event *deliver_ev;
   struct event *rate_timer;
   double tokens;            /* token bucket of capacity one */
   double tokens_at;
-  size_t connections;
+  size_t connections;       /* opened so far */
+  int open;                 /* open now */
+  int max_open;             /* connection slots: opt.max_connections, lowered when descriptors ran out */
   int delivering;
   int free_requested;
 };
@@ -112,6 +135,8 @@ static void apply_defaults(sd_probe_options *o) {
   if (o->per_address_limit <= 0) o->per_address_limit = 2;
   if (o->retries < 0) o->retries = 0;
   if (o->retry_backoff_ms <= 0) o->retry_backoff_ms = DEFAULT_BACKOFF_MS;
+  if (o->cache_bytes == 0) o->cache_bytes = DEFAULT_CACHE_BYTES;
+  if (o->max_connections <= 0) o->max_connections = DEFAULT_MAX_CONNECTIONS;
 }
 
 /* We observe, we do not judge: accept TLS 1.0+ and legacy servers so the
@@ -129,9 +154,158 @@ static SSL_CTX *make_ctx(void) {
   return ctx;
 }
 
+/* ---- lists ------------------------------------------------------------- */
+
+static void list_append(entry_list *l, entry *e) {
+  e->next = NULL;
+  e->prev = l->tail;
+  if (l->tail)
+    l->tail->next = e;
+  else
+    l->head = e;
+  l->tail = e;
+  l->count++;
+}
+
+static void list_unlink(entry_list *l, entry *e) {
+  if (e->prev)
+    e->prev->next = e->next;
+  else
+    l->head = e->next;
+  if (e->next)
+    e->next->prev = e->prev;
+  else
+    l->tail = e->prev;
+  e->prev = e->next = NULL;
+  l->count--;
+}
+
+/* ---- the index: entries by key, address counters by address ------------ */
+
+typedef struct entry_key {
+  const char *ip;
+  uint16_t port;
+  const char *sni; /* "" for none */
+} entry_key;
+
+static uint64_t key_hash(const char *ip, uint16_t port, const char *sni) {
+  uint64_t h = sd_fnv1a64(ip, strlen(ip) + 1); /* with the NUL: "1.2.3.4" + "5" differs from "1.2.3.45" */
+  h = sd_fnv1a64_add(h, &port, sizeof(port));
+  return sd_fnv1a64_add(h, sni, strlen(sni));
+}
+
+static int entry_matches(const sd_table_link *l, const void *key) {
+  const entry *e = SD_TABLE_ITEM(l, entry, link);
+  const entry_key *k = key;
+  return e->res.port == k->port && strcmp(e->res.ip, k->ip) == 0 && strcmp(e->res.sni ? e->res.sni : "", k->sni) == 0;
+}
+
+static entry *find_entry(sd_prober *p, const char *ip, uint16_t port, const char *sni) {
+  entry_key k = {ip, port, sni};
+  sd_table_link *l = sd_table_find(&p->by_key, key_hash(ip, port, sni), entry_matches, &k);
+  return l ? SD_TABLE_ITEM(l, entry, link) : NULL;
+}
+
+static int address_matches(const sd_table_link *l, const void *ip) {
+  return strcmp(SD_TABLE_ITEM(l, address, link)->ip, ip) == 0;
+}
+
+/* The counter of running connections to ip, made on first use; one more user. */
+static address *address_take(sd_prober *p, const char *ip) {
+  uint64_t h = sd_fnv1a64(ip, strlen(ip));
+  sd_table_link *l = sd_table_find(&p->by_ip, h, address_matches, ip);
+  address *a = l ? SD_TABLE_ITEM(l, address, link) : NULL;
+  if (!a) {
+    a = calloc(1, sizeof(*a));
+    if (!a || !(a->ip = sd_strdup(ip)) || sd_table_add(&p->by_ip, &a->link, h) != 0) {
+      if (a) free(a->ip);
+      free(a);
+      return NULL;
+    }
+  }
+  a->users++;
+  return a;
+}
+
+static void address_release(sd_prober *p, entry *e) {
+  address *a = e->address;
+  e->address = NULL;
+  if (!a || --a->users > 0) return;
+  sd_table_remove(&p->by_ip, &a->link);
+  free(a->ip);
+  free(a);
+}
+
+/* ---- finished entries: kept within the byte budget, then freed ---------- */
+
+static void free_waiters(waiter *w) {
+  while (w) {
+    waiter *next = w->next;
+    free(w);
+    w = next;
+  }
+}
+
+static void free_entry(entry *e) {
+  sd_conn_free(e->conn);
+  if (e->backoff) event_free(e->backoff);
+  free_waiters(e->waiters);
+  sd_probe_result_clear_attempt(&e->res);
+  free(e->res.transient_error);
+  free(e->res.ip);
+  free(e->res.sni);
+  free(e);
+}
+
+static size_t text_bytes(const char *s) { return s ? strlen(s) + 1 : 0; }
+
+/* What a finished entry holds: the entry, its texts and its chain. */
+static size_t result_bytes(const sd_probe_result *r) {
+  size_t n = sizeof(entry) + text_bytes(r->detail) + text_bytes(r->ip) + text_bytes(r->sni) +
+             text_bytes(r->banner) + text_bytes(r->ehlo) + text_bytes(r->tls_version) + text_bytes(r->tls_cipher) +
+             text_bytes(r->transient_error);
+  for (size_t i = 0; i < r->chain.count; i++) n += sizeof(sd_cert_der) + r->chain.certs[i].len;
+  return n;
+}
+
+/* No longer answers later requests: out of the index, freed once the
+ * answers already queued for delivery have been read. */
+static void retire(sd_prober *p, entry *e) {
+  if (e->indexed) sd_table_remove(&p->by_key, &e->link);
+  e->indexed = 0;
+  if (e->bytes) { /* on the cached list */
+    list_unlink(&p->cached, e);
+    p->cached_bytes -= e->bytes;
+    e->bytes = 0;
+  }
+  if (e->deliveries > 0)
+    list_append(&p->retired, e);
+  else
+    free_entry(e);
+}
+
+/* Least recently used first, until the finished results fit the budget. */
+static void trim(sd_prober *p) {
+  while (p->cached_bytes > p->opt.cache_bytes && p->cached.head) retire(p, p->cached.head);
+}
+
+/* A request answered from a cached entry: it becomes the most recent. */
+static void touch(sd_prober *p, entry *e) {
+  if (!e->bytes) return;
+  list_unlink(&p->cached, e);
+  list_append(&p->cached, e);
+}
+
 /* ---- delivery ---------------------------------------------------------- */
 
 static void really_free(sd_prober *p);
+
+static void delivered(sd_prober *p, entry *e) {
+  if (--e->deliveries == 0 && !e->indexed && e->state == E_DONE) {
+    list_unlink(&p->retired, e);
+    free_entry(e);
+  }
+}
 
 static void deliver_cb(evutil_socket_t fd, short what, void *arg) {
   sd_prober *p = arg;
@@ -141,6 +315,7 @@ static void deliver_cb(evutil_socket_t fd, short what, void *arg) {
     p->ready_head = w->next;
     if (!p->ready_head) p->ready_tail = NULL;
     w->cb(&w->entry->res, w->arg); /* may call sd_probe_start or sd_prober_free */
+    if (!p->free_requested) delivered(p, w->entry);
     free(w);
   }
   p->delivering = 0;
@@ -149,6 +324,7 @@ static void deliver_cb(evutil_socket_t fd, short what, void *arg) {
 
 static void make_ready(sd_prober *p, waiter *w) {
   w->next = NULL;
+  w->entry->deliveries++;
   if (p->ready_tail)
     p->ready_tail->next = w;
   else
@@ -157,23 +333,9 @@ static void make_ready(sd_prober *p, waiter *w) {
   event_active(p->deliver_ev, 0, 0);
 }
 
-static void complete(entry *e) {
-  e->state = E_DONE;
-  e->res.elapsed_ms = (now_seconds() - e->first_start) * 1000.0;
-  waiter *w = e->waiters;
-  e->waiters = NULL;
-  while (w) {
-    waiter *next = w->next;
-    make_ready(e->prober, w);
-    w = next;
-  }
-}
-
 /* ---- scheduling -------------------------------------------------------- */
 
 static void pump(sd_prober *p);
-
-static int running_for(const entry *e) { return e->address ? e->address->running : 0; }
 
 static void enqueue(sd_prober *p, entry *e) {
   e->state = E_QUEUED;
@@ -212,10 +374,53 @@ static int retries_for(const sd_prober *p, const sd_probe_result *r) {
   return is_soft_failure(r) && p->opt.retries < SD_PROBE_SOFT_RETRIES ? SD_PROBE_SOFT_RETRIES : p->opt.retries;
 }
 
+/* socket() failed for want of a descriptor (ours or the system's): that
+ * says nothing about the server. Words as the connection writes them
+ * (strerror in lower case). */
+static int out_of_descriptors(const sd_probe_result *r) {
+  return r->status == SD_PROBE_CONNECT_FAILED && r->detail &&
+         (strstr(r->detail, "too many open files") || strstr(r->detail, "file table overflow"));
+}
+
+/* A finished soft failure is not an answer for later requests: they probe
+ * again (a new entry; this one still answers its own waiters). A timeout
+ * stays cached: probing a silent host again would cost every domain the
+ * full timeout, and it is reported unknown anyway. */
+static void complete(entry *e) {
+  sd_prober *p = e->prober;
+  e->state = E_DONE;
+  e->res.elapsed_ms = (now_seconds() - e->first_start) * 1000.0;
+  address_release(p, e);
+  list_unlink(&p->busy, e);
+  waiter *w = e->waiters;
+  e->waiters = NULL;
+  while (w) {
+    waiter *next = w->next;
+    make_ready(p, w);
+    w = next;
+  }
+  if (e->indexed && !is_soft_failure(&e->res)) {
+    e->bytes = result_bytes(&e->res);
+    p->cached_bytes += e->bytes;
+    list_append(&p->cached, e);
+    trim(p);
+  } else {
+    retire(p, e);
+  }
+}
+
 static void on_backoff_done(evutil_socket_t fd, short what, void *arg) {
   entry *e = arg;
   enqueue(e->prober, e);
   pump(e->prober);
+}
+
+static int wait_then_requeue(sd_prober *p, entry *e, long ms) {
+  struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+  if (!e->backoff) e->backoff = evtimer_new(p->base, on_backoff_done, e);
+  if (!e->backoff || evtimer_add(e->backoff, &tv) != 0) return -1;
+  e->state = E_BACKOFF;
+  return 0;
 }
 
 static void conn_done(sd_conn *conn, void *arg) {
@@ -223,17 +428,20 @@ static void conn_done(sd_conn *conn, void *arg) {
   sd_prober *p = e->prober;
   sd_conn_free(conn);
   e->conn = NULL;
+  p->open--;
   if (e->address) e->address->running--;
-  if (is_transient(&e->res) && e->res.attempts <= retries_for(p, &e->res)) {
+  if (out_of_descriptors(&e->res)) {
+    /* Not an attempt: wait for a descriptor with fewer slots in use. */
+    e->res.attempts--;
+    p->max_open = p->open > 1 ? p->open : 1;
+    if (wait_then_requeue(p, e, NO_DESCRIPTOR_WAIT_MS) == 0) return;
+  } else if (is_transient(&e->res) && e->res.attempts <= retries_for(p, &e->res)) {
     /* Kept across attempts: the row says what was retried. */
     free(e->res.transient_error);
     e->res.transient_error = sd_strdup(e->res.detail ? e->res.detail : sd_probe_status_name(e->res.status));
     long ms = (long)p->opt.retry_backoff_ms << (e->res.attempts - 1 < 16 ? e->res.attempts - 1 : 16);
     if (ms > MAX_BACKOFF_MS) ms = MAX_BACKOFF_MS;
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    if (!e->backoff) e->backoff = evtimer_new(p->base, on_backoff_done, e);
-    if (e->backoff && evtimer_add(e->backoff, &tv) == 0) {
-      e->state = E_BACKOFF;
+    if (wait_then_requeue(p, e, ms) == 0) {
       pump(p);
       return;
     }
@@ -248,11 +456,13 @@ static void launch(sd_prober *p, entry *e) {
   sd_probe_result_clear_attempt(&e->res);
   e->state = E_RUNNING;
   p->connections++;
-  if (e->address) e->address->running++;
+  p->open++;
+  e->address->running++;
   e->conn = sd_conn_start(p->base, p->ctx, &p->opt, e->res.ip, e->res.port, e->res.sni, &e->res,
                           conn_done, e);
   if (!e->conn) {
-    if (e->address) e->address->running--;
+    p->open--;
+    e->address->running--;
     e->res.status = SD_PROBE_CONNECT_FAILED;
     e->res.failed_step = "connect";
     e->res.detail = sd_strdup("out of memory starting the connection");
@@ -278,12 +488,14 @@ static int take_token(sd_prober *p) {
   return 0;
 }
 
+/* Starts queued entries, oldest first, while a connection slot is free;
+ * an entry whose address is at its cap waits for that address. */
 static void pump(sd_prober *p) {
   entry *prev = NULL;
   entry *e = p->queue_head;
-  while (e) {
+  while (e && p->open < p->max_open) {
     entry *next = e->next_queued;
-    if (running_for(e) >= p->opt.per_address_limit) {
+    if (e->address->running >= p->opt.per_address_limit) {
       prev = e;
       e = next;
       continue;
@@ -311,6 +523,7 @@ sd_prober *sd_prober_new(struct event_base *base, const sd_probe_options *option
   p->base = base;
   if (options) p->opt = *options;
   apply_defaults(&p->opt);
+  p->max_open = p->opt.max_connections;
   char fqdn[256];
   const char *name = p->opt.ehlo_name ? p->opt.ehlo_name : sd_ehlo_default_name(fqdn, sizeof(fqdn));
   if (!ehlo_name_ok(name)) {
@@ -331,86 +544,6 @@ sd_prober *sd_prober_new(struct event_base *base, const sd_probe_options *option
   return p;
 }
 
-/* A finished soft failure is not an answer for later requests: they probe
- * again (a new entry; the old one still answers its own waiters). A
- * timeout stays cached: probing a silent host again would cost every
- * domain the full timeout, and it is reported unknown anyway. */
-static uint64_t key_hash(const char *ip, uint16_t port, const char *sni) {
-  uint64_t h = sd_fnv1a64(ip, strlen(ip) + 1); /* with the NUL: "1.2.3.4" + "5" differs from "1.2.3.45" */
-  h = sd_fnv1a64_add(h, &port, sizeof(port));
-  return sd_fnv1a64_add(h, sni, strlen(sni));
-}
-
-static void **bucket(const table *t, uint64_t h) { return &t->buckets[h & (t->size - 1)]; }
-
-static entry *find_entry(sd_prober *p, const char *ip, uint16_t port, const char *sni) {
-  if (!p->by_key.size) return NULL;
-  for (entry *e = *bucket(&p->by_key, key_hash(ip, port, sni)); e; e = e->next_in_bucket)
-    if (!(e->state == E_DONE && is_soft_failure(&e->res)) && e->res.port == port && strcmp(e->res.ip, ip) == 0 &&
-        strcmp(e->res.sni ? e->res.sni : "", sni) == 0)
-      return e;
-  return NULL;
-}
-
-/* Doubles t when full; rehash(item) gives an item's hash, next its chain link. */
-static int table_make_room(table *t, uint64_t (*rehash)(const void *), void **(*next)(void *)) {
-  if (t->size && t->count < t->size) return 0;
-  size_t size = t->size ? t->size * 2 : 256;
-  void **buckets = calloc(size, sizeof(*buckets));
-  if (!buckets) return t->size ? 0 : -1; /* a full table still works, only slower */
-  for (size_t i = 0; i < t->size; i++) {
-    for (void *item = t->buckets[i], *following; item; item = following) {
-      following = *next(item);
-      void **slot = &buckets[rehash(item) & (size - 1)];
-      *next(item) = *slot;
-      *slot = item;
-    }
-  }
-  free(t->buckets);
-  t->buckets = buckets;
-  t->size = size;
-  return 0;
-}
-
-static uint64_t entry_hash(const void *item) {
-  const entry *e = item;
-  return key_hash(e->res.ip, e->res.port, e->res.sni ? e->res.sni : "");
-}
-static void **entry_next(void *item) { return (void **)&((entry *)item)->next_in_bucket; }
-static uint64_t address_hash(const void *item) {
-  const address *a = item;
-  return sd_fnv1a64(a->ip, strlen(a->ip));
-}
-static void **address_next(void *item) { return (void **)&((address *)item)->next_in_bucket; }
-
-/* The counter of running connections to ip, made on first use. */
-static address *address_for(sd_prober *p, const char *ip) {
-  uint64_t h = sd_fnv1a64(ip, strlen(ip));
-  for (address *a = p->by_ip.size ? *bucket(&p->by_ip, h) : NULL; a; a = a->next_in_bucket)
-    if (strcmp(a->ip, ip) == 0) return a;
-  if (table_make_room(&p->by_ip, address_hash, address_next) != 0) return NULL;
-  address *a = calloc(1, sizeof(*a));
-  if (!a || !(a->ip = sd_strdup(ip))) {
-    free(a);
-    return NULL;
-  }
-  void **slot = bucket(&p->by_ip, h);
-  a->next_in_bucket = *slot;
-  *slot = a;
-  p->by_ip.count++;
-  return a;
-}
-
-static int index_entry(sd_prober *p, entry *e) {
-  if (table_make_room(&p->by_key, entry_hash, entry_next) != 0 || !(e->address = address_for(p, e->res.ip)))
-    return -1;
-  void **slot = bucket(&p->by_key, entry_hash(e));
-  e->next_in_bucket = *slot;
-  *slot = e;
-  p->by_key.count++;
-  return 0;
-}
-
 /* Canonical text form, so "2001:DB8::1" and "2001:db8:0::1" share a key. */
 static int canonical_ip(const char *ip, char *out, size_t cap) {
   unsigned char addr[sizeof(struct in6_addr)];
@@ -428,14 +561,17 @@ static entry *new_entry(sd_prober *p, const char *ip, uint16_t port, const char 
   e->res.sni = sni[0] ? sd_strdup(sni) : NULL; /* NULL: no SNI requested */
   e->res.port = port;
   e->res.starttls_offered = -1;
-  if (!e->res.ip || (sni[0] && !e->res.sni) || index_entry(p, e) != 0) {
-    free(e->res.ip);
-    free(e->res.sni);
-    free(e);
+  if (!e->res.ip || (sni[0] && !e->res.sni) || !(e->address = address_take(p, ip))) {
+    free_entry(e);
     return NULL;
   }
-  e->next = p->entries;
-  p->entries = e;
+  if (sd_table_add(&p->by_key, &e->link, key_hash(ip, port, sni)) != 0) {
+    address_release(p, e);
+    free_entry(e);
+    return NULL;
+  }
+  e->indexed = 1;
+  list_append(&p->busy, e);
   enqueue(p, e);
   return e;
 }
@@ -457,6 +593,7 @@ int sd_probe_start(sd_prober *p, const char *ip, uint16_t port, const char *sni,
   w->arg = arg;
   w->entry = e;
   if (e->state == E_DONE) {
+    touch(p, e);
     make_ready(p, w);
   } else {
     waiter **tail = &e->waiters; /* joined requests are answered in order */
@@ -469,37 +606,41 @@ int sd_probe_start(sd_prober *p, const char *ip, uint16_t port, const char *sni,
 
 size_t sd_prober_connections(const sd_prober *p) { return p ? p->connections : 0; }
 
-static void free_waiters(waiter *w) {
-  while (w) {
-    waiter *next = w->next;
-    free(w);
-    w = next;
+void sd_prober_stats(const sd_prober *p, sd_prober_stat *out) {
+  memset(out, 0, sizeof(*out));
+  if (!p) return;
+  out->connections = p->connections;
+  out->open = (size_t)p->open;
+  out->max_open = (size_t)p->max_open;
+  out->unfinished = p->busy.count;
+  out->cached = p->cached.count;
+  out->cached_bytes = p->cached_bytes;
+  out->retired = p->retired.count;
+  out->indexed = p->by_key.count;
+  out->addresses = p->by_ip.count;
+}
+
+static void free_list(entry_list *l) {
+  for (entry *e = l->head, *next; e; e = next) {
+    next = e->next;
+    free_entry(e);
   }
+  memset(l, 0, sizeof(*l));
+}
+
+static void free_address(sd_table_link *l, void *arg) {
+  address *a = SD_TABLE_ITEM(l, address, link);
+  free(a->ip);
+  free(a);
 }
 
 static void really_free(sd_prober *p) {
-  entry *e = p->entries;
-  while (e) {
-    entry *next = e->next;
-    sd_conn_free(e->conn);
-    if (e->backoff) event_free(e->backoff);
-    free_waiters(e->waiters);
-    sd_probe_result_clear_attempt(&e->res);
-    free(e->res.transient_error);
-    free(e->res.ip);
-    free(e->res.sni);
-    free(e);
-    e = next;
-  }
-  for (size_t i = 0; i < p->by_ip.size; i++) {
-    for (address *a = p->by_ip.buckets[i], *next; a; a = next) {
-      next = a->next_in_bucket;
-      free(a->ip);
-      free(a);
-    }
-  }
-  free(p->by_ip.buckets);
-  free(p->by_key.buckets);
+  free_list(&p->busy);
+  free_list(&p->cached);
+  free_list(&p->retired);
+  sd_table_each(&p->by_ip, free_address, NULL);
+  sd_table_free(&p->by_ip);
+  sd_table_free(&p->by_key);
   free_waiters(p->ready_head);
   if (p->deliver_ev) event_free(p->deliver_ev);
   if (p->rate_timer) event_free(p->rate_timer);

@@ -1,8 +1,9 @@
 /*
  * SMTP STARTTLS probes on the shared libevent loop: connect, banner, EHLO,
  * STARTTLS, TLS handshake with SNI, record the served chain, QUIT. Never
- * sends mail. Results are cached per (address, port, SNI) for the life of
- * the prober, so an MX address serving many domains is probed once.
+ * sends mail. Results are cached per (address, port, SNI) within a byte
+ * budget, least recently used out first, so an MX address serving many
+ * domains is probed once while its result is kept.
  */
 #ifndef SD_SMTP_PROBE_H
 #define SD_SMTP_PROBE_H
@@ -28,6 +29,10 @@ typedef struct sd_probe_options {
                               * (4xx to EHLO or STARTTLS, connection resets, TLS handshake aborts)
                               * get at least SD_PROBE_SOFT_RETRIES */
   int retry_backoff_ms;      /* added: first retry delay, doubled per retry (max 30 s); default 1000 */
+  size_t cache_bytes;        /* finished results kept for later requests, least recently used
+                              * evicted first; default 32 MiB */
+  int max_connections;       /* connections open at once overall (descriptors); default 256.
+                              * Lowered by itself when the system runs out of descriptors */
 } sd_probe_options;
 
 typedef enum sd_probe_status {
@@ -67,7 +72,8 @@ typedef struct sd_probe_result {
 } sd_probe_result;
 
 typedef struct sd_prober sd_prober;
-/* The result is owned by the prober's cache; valid until sd_prober_free. */
+/* The result is owned by the prober's cache and valid only during the
+ * callback (it may be evicted afterwards): copy what you keep. */
 typedef void (*sd_probe_cb)(const sd_probe_result *result, void *arg);
 
 sd_prober *sd_prober_new(struct event_base *base, const sd_probe_options *options);
@@ -77,6 +83,20 @@ int sd_probe_start(sd_prober *prober, const char *ip, uint16_t port, const char 
                    sd_probe_cb cb, void *arg);
 /* Number of connections actually opened so far (for "probed once" checks). */
 size_t sd_prober_connections(const sd_prober *prober);
+
+/* What the prober holds now (tests and memory figures). */
+typedef struct sd_prober_stat {
+  size_t connections;  /* opened so far */
+  size_t open;         /* open now */
+  size_t max_open;     /* connection slots */
+  size_t unfinished;   /* entries queued, running or waiting to retry */
+  size_t cached;       /* finished results answering later requests */
+  size_t cached_bytes; /* their size, against cache_bytes */
+  size_t retired;      /* evicted or soft failures, waiting for their last delivery */
+  size_t indexed;      /* entries in the key index */
+  size_t addresses;    /* per-address counters */
+} sd_prober_stat;
+void sd_prober_stats(const sd_prober *prober, sd_prober_stat *out);
 const char *sd_probe_status_name(sd_probe_status status);
 void sd_prober_free(sd_prober *prober);
 

@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "core/probe_copy.h"
 #include "smtp/ehlo_name.h"
 #include "smtp/prober.h"
 
@@ -311,14 +312,38 @@ typedef struct run {
 typedef struct got {
   run *r;
   int calls;
-  const sd_probe_result *res;
+  const sd_probe_result *res;  /* a copy: the prober's own is valid only during the callback */
   double at_ms;
+  const sd_probe_result *live; /* the prober's entry, to tell shared answers apart (never read) */
 } got;
+
+/* Every copy made, freed after the tests. */
+typedef struct kept {
+  sd_probe_result res;
+  struct kept *next;
+} kept;
+static kept *copies;
+
+static int free_copies(void **state) {
+  while (copies) {
+    kept *next = copies->next;
+    sd_probe_result_clear(&copies->res);
+    free(copies);
+    copies = next;
+  }
+  return 0;
+}
 
 static void on_result(const sd_probe_result *res, void *arg) {
   got *g = arg;
+  kept *k = calloc(1, sizeof(*k));
+  assert_non_null(k);
+  sd_probe_result_copy(&k->res, res);
+  k->next = copies;
+  copies = k;
   g->calls++;
-  g->res = res;
+  g->res = &k->res;
+  g->live = res;
   g->at_ms = now_ms();
   if (--g->r->outstanding == 0) event_base_loopexit(g->r->base, NULL);
 }
@@ -676,34 +701,34 @@ static void test_joined_and_cached(void **state) {
   sd_probe_options o = fast_options();
   sd_prober *p = sd_prober_new(base, &o);
   run r = {base, 2};
-  got a = {&r, 0, NULL, 0}, b = {&r, 0, NULL, 0};
+  got a = {&r, 0, NULL, 0, NULL}, b = {&r, 0, NULL, 0, NULL};
   assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, "mx.example.test", on_result, &a), 0);
   assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, "mx.example.test", on_result, &b), 0);
   dispatch_with_guard(&r, 10000);
   assert_int_equal(a.calls, 1);
   assert_int_equal(b.calls, 1);
-  assert_ptr_equal(a.res, b.res);
+  assert_ptr_equal(a.live, b.live);
   assert_int_equal(a.res->status, SD_PROBE_OK);
   assert_int_equal(sd_prober_connections(p), 1);
 
   /* Answered from the cache, still from the loop and not synchronously. */
-  got c = {&r, 0, NULL, 0};
+  got c = {&r, 0, NULL, 0, NULL};
   r.outstanding = 1;
   assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, "mx.example.test", on_result, &c), 0);
   assert_int_equal(c.calls, 0);
   dispatch_with_guard(&r, 10000);
   assert_int_equal(c.calls, 1);
-  assert_ptr_equal(c.res, a.res);
+  assert_ptr_equal(c.live, a.live);
   assert_int_equal(sd_prober_connections(p), 1);
   assert_int_equal(atomic_load(&s->accepted), 1);
 
   /* A different SNI is a different key. */
-  got d = {&r, 0, NULL, 0};
+  got d = {&r, 0, NULL, 0, NULL};
   r.outstanding = 1;
   assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, "other.example.test", on_result, &d), 0);
   dispatch_with_guard(&r, 10000);
   assert_int_equal(d.calls, 1);
-  assert_ptr_not_equal(d.res, a.res);
+  assert_ptr_not_equal(d.live, a.live);
   assert_int_equal(sd_prober_connections(p), 2);
   sd_prober_free(p);
   event_base_free(base);
@@ -724,7 +749,7 @@ static void test_many_addresses_indexed(void **state) {
   static got g[N];
   char ip[32];
   for (int i = 0; i < N; i++) {
-    g[i] = (got){&r, 0, NULL, 0};
+    g[i] = (got){&r, 0, NULL, 0, NULL};
     snprintf(ip, sizeof ip, "127.0.%d.%d", 1 + i / 250, 1 + i % 250);
     assert_int_equal(sd_probe_start(p, ip, port, "mx.example.test", on_result, &g[i]), 0);
   }
@@ -734,14 +759,154 @@ static void test_many_addresses_indexed(void **state) {
     assert_int_equal(g[i].res->status, SD_PROBE_CONNECT_REFUSED);
   }
   assert_int_equal(sd_prober_connections(p), N);
-  got again = {&r, 0, NULL, 0};
+  got again = {&r, 0, NULL, 0, NULL};
   r.outstanding = 1;
   assert_int_equal(sd_probe_start(p, "127.0.2.99", port, "mx.example.test", on_result, &again), 0);
   dispatch_with_guard(&r, 10000);
-  assert_ptr_equal(again.res, g[348].res); /* 127.0.2.99: i / 250 = 1, 1 + i % 250 = 99 */
+  assert_ptr_equal(again.live, g[348].live); /* 127.0.2.99: i / 250 = 1, 1 + i % 250 = 99 */
   assert_int_equal(sd_prober_connections(p), N);
   sd_prober_free(p);
   event_base_free(base);
+}
+
+/* A scan's stream of MX addresses, far more than the cache may hold: a
+ * window of requests in flight, each address asked for again by a "later
+ * domain" once its first answer is in. Memory stays flat (the index and the
+ * cached results stay under their bounds however many addresses pass), each
+ * address is connected to once (the second request is answered from its
+ * kept result), and the least recently used results are the ones gone. */
+enum { STREAM_N = 50000, STREAM_WINDOW = 256 };
+
+typedef struct stream {
+  sd_prober *p;
+  struct event_base *base;
+  uint16_t port;
+  int next;           /* next address to ask for */
+  int answers;        /* callbacks so far */
+  int again_answers;  /* second requests answered */
+  size_t max_indexed, max_cached_bytes, max_addresses;
+} stream;
+
+typedef struct stream_req {
+  stream *st;
+  int index;
+  int again;          /* the second request for this address */
+} stream_req;
+
+static void stream_ip(int i, char *ip, size_t cap) {
+  snprintf(ip, cap, "127.%d.%d.%d", 1 + i / 62500, 1 + (i / 250) % 250, 1 + i % 250);
+}
+
+static void stream_ask(stream *st, int index, int again);
+
+static void on_stream_answer(const sd_probe_result *res, void *arg) {
+  stream_req *q = arg;
+  stream *st = q->st;
+  assert_int_equal(res->status, SD_PROBE_CONNECT_REFUSED);
+  char ip[32];
+  stream_ip(q->index, ip, sizeof ip);
+  assert_string_equal(res->ip, ip);
+  st->answers++;
+  sd_prober_stat ps;
+  sd_prober_stats(st->p, &ps);
+  if (ps.indexed > st->max_indexed) st->max_indexed = ps.indexed;
+  if (ps.cached_bytes > st->max_cached_bytes) st->max_cached_bytes = ps.cached_bytes;
+  if (ps.addresses > st->max_addresses) st->max_addresses = ps.addresses;
+  if (q->again) {
+    st->again_answers++;
+    if (st->next < STREAM_N) stream_ask(st, st->next++, 0); /* the window moves on */
+  } else {
+    stream_ask(st, q->index, 1); /* a later domain with the same MX */
+  }
+  free(q);
+  if (st->answers == 2 * STREAM_N) event_base_loopexit(st->base, NULL);
+}
+
+static void stream_ask(stream *st, int index, int again) {
+  stream_req *q = calloc(1, sizeof(*q));
+  assert_non_null(q);
+  *q = (stream_req){st, index, again};
+  char ip[32];
+  stream_ip(index, ip, sizeof ip);
+  assert_int_equal(sd_probe_start(st->p, ip, st->port, "mx.example.test", on_stream_answer, q), 0);
+}
+
+static void test_stream_of_addresses_bounded(void **state) {
+  struct event_base *base = event_base_new();
+  sd_probe_options o = fast_options();
+  o.cache_bytes = 256 * 1024;
+  sd_prober *p = sd_prober_new(base, &o);
+  stream st = {p, base, closed_port(), 0, 0, 0, 0, 0, 0};
+  for (; st.next < STREAM_WINDOW; st.next++) stream_ask(&st, st.next, 0);
+  run r = {base, 1};
+  dispatch_with_guard(&r, 120000);
+  assert_int_equal(st.answers, 2 * STREAM_N);
+  assert_int_equal(st.again_answers, STREAM_N);
+  assert_int_equal(sd_prober_connections(p), STREAM_N); /* each address probed once */
+
+  sd_prober_stat ps;
+  sd_prober_stats(p, &ps);
+  assert_true(st.max_cached_bytes <= o.cache_bytes);
+  /* Kept results fit the budget (a refused result is a few hundred bytes),
+   * plus the window in flight: thousands, never the 50,000 seen. */
+  size_t cached_bound = o.cache_bytes / sizeof(void *) / 16;
+  assert_true(ps.cached > 100);
+  assert_true(ps.cached <= cached_bound);
+  assert_true(st.max_indexed <= cached_bound + 2 * STREAM_WINDOW);
+  assert_true(st.max_addresses <= 2 * STREAM_WINDOW);
+  assert_int_equal(ps.unfinished, 0);
+  assert_int_equal(ps.addresses, 0); /* counters go with the last unfinished entry */
+  assert_int_equal(ps.retired, 0);
+  assert_int_equal(ps.indexed, ps.cached);
+
+  /* The most recent address is still answered from memory; the first one
+   * was evicted long ago and is probed again. */
+  char ip[32];
+  got recent = {&r, 0, NULL, 0, NULL}, first = {&r, 0, NULL, 0, NULL};
+  stream_ip(STREAM_N - 1, ip, sizeof ip);
+  r.outstanding = 1;
+  assert_int_equal(sd_probe_start(p, ip, st.port, "mx.example.test", on_result, &recent), 0);
+  dispatch_with_guard(&r, 10000);
+  assert_int_equal(sd_prober_connections(p), STREAM_N);
+  stream_ip(0, ip, sizeof ip);
+  r.outstanding = 1;
+  assert_int_equal(sd_probe_start(p, ip, st.port, "mx.example.test", on_result, &first), 0);
+  dispatch_with_guard(&r, 10000);
+  assert_int_equal(first.calls, 1);
+  assert_int_equal(first.res->status, SD_PROBE_CONNECT_REFUSED);
+  assert_int_equal(sd_prober_connections(p), STREAM_N + 1);
+  sd_prober_free(p);
+  event_base_free(base);
+}
+
+/* With one connection slot, requests for many addresses wait for it: none
+ * fails, and no more than one connection is ever open. */
+static void test_connection_slots_wait(void **state) {
+  server *s = server_start(SRV_NO_STARTTLS, AF_INET);
+  s->greet_delay_ms = 30;
+  struct event_base *base = event_base_new();
+  sd_probe_options o = fast_options();
+  o.max_connections = 1;
+  o.per_address_limit = 10;
+  sd_prober *p = sd_prober_new(base, &o);
+  run r = {base, 5};
+  got g[5];
+  char sni[5][32];
+  for (int i = 0; i < 5; i++) {
+    g[i] = (got){&r, 0, NULL, 0, NULL};
+    snprintf(sni[i], sizeof sni[i], "mx%d.example.test", i);
+    assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, sni[i], on_result, &g[i]), 0);
+  }
+  dispatch_with_guard(&r, 10000);
+  for (int i = 0; i < 5; i++) {
+    assert_int_equal(g[i].calls, 1);
+    assert_int_equal(g[i].res->status, SD_PROBE_NO_STARTTLS);
+  }
+  int max_active = atomic_load(&s->max_active);
+  sd_prober_free(p);
+  event_base_free(base);
+  server_stop(s);
+  assert_int_equal(max_active, 1);
 }
 
 static void test_rate_limit(void **state) {
@@ -824,7 +989,7 @@ static void test_free_with_probe_in_flight(void **state) {
   sd_probe_options o = fast_options();
   sd_prober *p = sd_prober_new(base, &o);
   run r = {base, 1};
-  got g = {&r, 0, NULL, 0};
+  got g = {&r, 0, NULL, 0, NULL};
   assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, "mx.example.test", on_result, &g), 0);
   dispatch_with_guard(&r, 150); /* connected and reading the greeting */
   assert_int_equal(g.calls, 0);
@@ -907,6 +1072,8 @@ int main(void) {
       cmocka_unit_test(test_banner_421_retried),
       cmocka_unit_test(test_refused),
       cmocka_unit_test(test_many_addresses_indexed),
+      cmocka_unit_test(test_stream_of_addresses_bounded),
+      cmocka_unit_test(test_connection_slots_wait),
       cmocka_unit_test(test_drip_feed_hits_reply_timeout),
       cmocka_unit_test(test_total_timeout),
       cmocka_unit_test(test_timeout_is_retried),
@@ -920,7 +1087,7 @@ int main(void) {
       cmocka_unit_test(test_free_from_callback),
       cmocka_unit_test(test_bad_arguments),
   };
-  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  int rc = cmocka_run_group_tests(tests, NULL, free_copies);
   SSL_CTX_free(g_server_ctx);
   OPENSSL_free(g_cert_der);
   return rc;
