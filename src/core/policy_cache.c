@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
 #include "util/str.h"
-
-#define BUCKETS 8192 /* power of two */
+#include "util/table.h"
 
 typedef struct waiter {
   sd_fetch_cb cb;
@@ -15,33 +15,34 @@ typedef struct waiter {
 } waiter;
 
 typedef struct entry {
+  sd_table_link link;      /* in the cache's index, by domain */
   char *domain;
   int done;
   sd_fetch_result result;  /* once done */
+  size_t bytes;            /* once done: what it holds, against SD_POLICY_CACHE_BYTES */
   waiter *waiters;         /* while in flight, in arrival order */
   waiter **waiters_tail;
-  struct entry *next;      /* bucket chain */
+  struct entry *older, *newer; /* done entries, least recently used first */
   sd_policy_cache *cache;
 } entry;
 
 struct sd_policy_cache {
   sd_fetcher *fetcher;
-  entry *buckets[BUCKETS];
-  entry *finished[SD_POLICY_CACHE_MAX]; /* ring of done entries, oldest at head */
-  size_t head, count;
+  sd_table by_domain;
+  entry *oldest, *newest;  /* done entries */
+  size_t done_count, done_bytes;
   size_t fetches, hits;
 };
 
-static size_t bucket_of(const char *s) {
-  uint64_t h = UINT64_C(14695981039346656037);
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-  return (size_t)(h & (BUCKETS - 1));
+static int same_domain(const sd_table_link *l, const void *domain) {
+  return strcmp(SD_TABLE_ITEM(l, entry, link)->domain, domain) == 0;
 }
 
-static entry **slot_of(sd_policy_cache *c, const char *domain) {
-  entry **p = &c->buckets[bucket_of(domain)];
-  while (*p && strcmp((*p)->domain, domain) != 0) p = &(*p)->next;
-  return p;
+static uint64_t domain_hash(const char *domain) { return sd_fnv1a64(domain, strlen(domain)); }
+
+static entry *find(sd_policy_cache *c, const char *domain) {
+  sd_table_link *l = sd_table_find(&c->by_domain, domain_hash(domain), same_domain, domain);
+  return l ? SD_TABLE_ITEM(l, entry, link) : NULL;
 }
 
 static void entry_free(entry *e) {
@@ -54,22 +55,41 @@ static void entry_free(entry *e) {
   free(e);
 }
 
-static void unlink_entry(sd_policy_cache *c, entry *e) {
-  entry **p = slot_of(c, e->domain);
-  if (*p == e) *p = e->next;
+static void unlink_done(sd_policy_cache *c, entry *e) {
+  if (e->older) e->older->newer = e->newer;
+  else c->oldest = e->newer;
+  if (e->newer) e->newer->older = e->older;
+  else c->newest = e->older;
+  e->older = e->newer = NULL;
 }
 
-/* Keeps the answer; the oldest finished one goes when the ring is full. */
-static void remember(sd_policy_cache *c, entry *e) {
-  if (c->count == SD_POLICY_CACHE_MAX) {
-    entry *old = c->finished[c->head];
-    c->head = (c->head + 1) % SD_POLICY_CACHE_MAX;
-    c->count--;
-    unlink_entry(c, old);
+static void append_done(sd_policy_cache *c, entry *e) {
+  e->older = c->newest;
+  e->newer = NULL;
+  if (c->newest) c->newest->newer = e;
+  else c->oldest = e;
+  c->newest = e;
+}
+
+static size_t text_bytes(const char *s) { return s ? strlen(s) + 1 : 0; }
+
+static size_t result_bytes(const entry *e) {
+  const sd_fetch_result *r = &e->result;
+  return sizeof(*e) + text_bytes(e->domain) + text_bytes(r->detail) + text_bytes(r->url) + text_bytes(r->headers) +
+         text_bytes(r->content_type) + text_bytes(r->content_encoding) + text_bytes(r->location) +
+         (r->body ? r->body_len + 1 : 0) + text_bytes(r->primary_ip);
+}
+
+/* The least recently used answers go until the rest fit both bounds. */
+static void trim(sd_policy_cache *c) {
+  while (c->oldest && (c->done_count > SD_POLICY_CACHE_MAX || c->done_bytes > SD_POLICY_CACHE_BYTES)) {
+    entry *old = c->oldest;
+    unlink_done(c, old);
+    c->done_count--;
+    c->done_bytes -= old->bytes;
+    sd_table_remove(&c->by_domain, &old->link);
     entry_free(old);
   }
-  c->finished[(c->head + c->count) % SD_POLICY_CACHE_MAX] = e;
-  c->count++;
 }
 
 static void on_fetched(const sd_fetch_result *res, void *arg) {
@@ -77,15 +97,19 @@ static void on_fetched(const sd_fetch_result *res, void *arg) {
   sd_policy_cache *c = e->cache;
   sd_fetch_result_copy(&e->result, res);
   e->done = 1;
+  e->bytes = result_bytes(e);
   waiter *list = e->waiters;
   e->waiters = NULL;
   e->waiters_tail = &e->waiters;
-  remember(c, e); /* before the callbacks: a callback may ask for it again */
+  append_done(c, e); /* before the callbacks: a callback may ask for it again */
+  c->done_count++;
+  c->done_bytes += e->bytes;
   for (waiter *w = list, *n; w; w = n) {
     n = w->next;
     w->cb(&e->result, w->arg);
     free(w);
   }
+  trim(c); /* after them: e is still read while they run */
 }
 
 static int add_waiter(entry *e, sd_fetch_cb cb, void *arg) {
@@ -100,10 +124,11 @@ static int add_waiter(entry *e, sd_fetch_cb cb, void *arg) {
 int sd_policy_cache_fetch(sd_policy_cache *c, const char *domain, const char *const *addrs, size_t count,
                           sd_fetch_cb cb, void *arg) {
   if (!c || !domain) return -1;
-  entry **slot = slot_of(c, domain);
-  entry *e = *slot;
+  entry *e = find(c, domain);
   if (e && e->done) {
     c->hits++;
+    unlink_done(c, e); /* the most recently used now */
+    append_done(c, e);
     cb(&e->result, arg);
     return 0;
   }
@@ -118,11 +143,15 @@ int sd_policy_cache_fetch(sd_policy_cache *c, const char *domain, const char *co
   }
   e->cache = c;
   e->waiters_tail = &e->waiters;
-  if (add_waiter(e, cb, arg) != 0 || sd_fetch_policy_at(c->fetcher, domain, addrs, count, on_fetched, e) != 0) {
+  if (add_waiter(e, cb, arg) != 0 || sd_table_add(&c->by_domain, &e->link, domain_hash(domain)) != 0) {
     entry_free(e);
     return -1;
   }
-  *slot = e;
+  if (sd_fetch_policy_at(c->fetcher, domain, addrs, count, on_fetched, e) != 0) {
+    sd_table_remove(&c->by_domain, &e->link);
+    entry_free(e);
+    return -1;
+  }
   c->fetches++;
   return 0;
 }
@@ -133,15 +162,15 @@ sd_policy_cache *sd_policy_cache_new(sd_fetcher *fetcher) {
   return c;
 }
 
+static void free_item(sd_table_link *l, void *arg) { entry_free(SD_TABLE_ITEM(l, entry, link)); }
+
 void sd_policy_cache_free(sd_policy_cache *c) {
   if (!c) return;
-  for (size_t b = 0; b < BUCKETS; b++)
-    for (entry *e = c->buckets[b], *n; e; e = n) {
-      n = e->next;
-      entry_free(e);
-    }
+  sd_table_each(&c->by_domain, free_item, NULL);
+  sd_table_free(&c->by_domain);
   free(c);
 }
 
 size_t sd_policy_cache_fetches(const sd_policy_cache *c) { return c ? c->fetches : 0; }
 size_t sd_policy_cache_hits(const sd_policy_cache *c) { return c ? c->hits : 0; }
+size_t sd_policy_cache_size(const sd_policy_cache *c) { return c ? c->by_domain.count : 0; }

@@ -7,25 +7,23 @@
 
 #include "util/hash.h"
 #include "util/str.h"
+#include "util/table.h"
 
 /* Results older than this (by verification time) are recomputed: validity
  * periods are checked against the time, and a long scan moves on. */
 #define SD_MEMO_MAX_SKEW 300
 
 typedef struct memo_entry {
+  sd_table_link link;
   char *key;
-  uint64_t hash;
   time_t now;
   int is_dane;
   sd_pkix_result pkix;
   sd_dane_result dane;
-  struct memo_entry *next;
 } memo_entry;
 
 struct sd_verify_memo {
-  memo_entry **buckets;
-  size_t bucket_count;
-  size_t count;
+  sd_table entries;
   size_t capacity;
   size_t hits;
 };
@@ -34,17 +32,11 @@ sd_verify_memo *sd_verify_memo_new(size_t capacity) {
   sd_verify_memo *m = calloc(1, sizeof(*m));
   if (!m) return NULL;
   m->capacity = capacity ? capacity : 8192;
-  m->bucket_count = 1024;
-  while (m->bucket_count < m->capacity) m->bucket_count *= 2;
-  m->buckets = calloc(m->bucket_count, sizeof(*m->buckets));
-  if (!m->buckets) {
-    free(m);
-    return NULL;
-  }
   return m;
 }
 
-static void entry_free(memo_entry *e) {
+static void entry_free(sd_table_link *l, void *arg) {
+  memo_entry *e = SD_TABLE_ITEM(l, memo_entry, link);
   sd_pkix_result_free(&e->pkix);
   sd_dane_result_free(&e->dane);
   free(e->key);
@@ -52,20 +44,13 @@ static void entry_free(memo_entry *e) {
 }
 
 static void memo_clear(sd_verify_memo *m) {
-  for (size_t i = 0; i < m->bucket_count; i++) {
-    for (memo_entry *e = m->buckets[i], *next; e; e = next) {
-      next = e->next;
-      entry_free(e);
-    }
-    m->buckets[i] = NULL;
-  }
-  m->count = 0;
+  sd_table_each(&m->entries, entry_free, NULL);
+  sd_table_free(&m->entries);
 }
 
 void sd_verify_memo_free(sd_verify_memo *m) {
   if (!m) return;
   memo_clear(m);
-  free(m->buckets);
   free(m);
 }
 
@@ -96,24 +81,35 @@ static void chain_digest(const sd_chain *chain, sd_buf *key) {
   free(hex);
 }
 
-static memo_entry *find(sd_verify_memo *m, const char *key, uint64_t hash, time_t now) {
-  for (memo_entry *e = m->buckets[hash & (m->bucket_count - 1)]; e; e = e->next)
-    if (e->hash == hash && strcmp(e->key, key) == 0 && llabs((long long)(e->now - now)) <= SD_MEMO_MAX_SKEW)
-      return e;
-  return NULL;
+typedef struct memo_key {
+  const char *key;
+  time_t now;
+} memo_key;
+
+static int memo_matches(const sd_table_link *l, const void *key) {
+  const memo_entry *e = SD_TABLE_ITEM(l, memo_entry, link);
+  const memo_key *k = key;
+  return strcmp(e->key, k->key) == 0 && llabs((long long)(e->now - k->now)) <= SD_MEMO_MAX_SKEW;
 }
 
+static memo_entry *find(sd_verify_memo *m, const char *key, uint64_t hash, time_t now) {
+  memo_key k = {key, now};
+  sd_table_link *l = sd_table_find(&m->entries, hash, memo_matches, &k);
+  return l ? SD_TABLE_ITEM(l, memo_entry, link) : NULL;
+}
+
+/* Takes key. When full the memo starts over: simpler than an eviction
+ * order, and a scan refills what it still uses within a few domains. */
 static memo_entry *insert(sd_verify_memo *m, char *key, uint64_t hash, time_t now) {
-  if (m->count >= m->capacity) memo_clear(m);
+  if (m->entries.count >= m->capacity) memo_clear(m);
   memo_entry *e = calloc(1, sizeof(*e));
-  if (!e) return NULL;
+  if (!e || sd_table_add(&m->entries, &e->link, hash) != 0) {
+    free(e);
+    free(key);
+    return NULL;
+  }
   e->key = key;
-  e->hash = hash;
   e->now = now;
-  size_t slot = hash & (m->bucket_count - 1);
-  e->next = m->buckets[slot];
-  m->buckets[slot] = e;
-  m->count++;
   return e;
 }
 

@@ -13,37 +13,30 @@ static uint64_t key_hash(const char *name, uint16_t type) {
 int sd_dns_cache_init(sd_dns_cache *cache, size_t capacity) {
   memset(cache, 0, sizeof(*cache));
   cache->capacity = capacity;
-  cache->bucket_count = 1024;
-  cache->buckets = calloc(cache->bucket_count, sizeof(*cache->buckets));
-  return cache->buckets ? 0 : -1;
+  return 0;
 }
 
-static void grow(sd_dns_cache *cache) {
-  size_t n = cache->bucket_count * 2;
-  sd_dns_cache_entry **b = calloc(n, sizeof(*b));
-  if (!b) return; /* keep the old table: slower, still correct */
-  for (size_t i = 0; i < cache->bucket_count; i++) {
-    sd_dns_cache_entry *e = cache->buckets[i];
-    while (e) {
-      sd_dns_cache_entry *next = e->bucket_next;
-      e->bucket_next = b[e->hash & (n - 1)];
-      b[e->hash & (n - 1)] = e;
-      e = next;
-    }
-  }
-  free(cache->buckets);
-  cache->buckets = b;
-  cache->bucket_count = n;
+typedef struct cache_key {
+  const char *name;
+  uint16_t type;
+} cache_key;
+
+static int entry_matches(const sd_table_link *l, const void *key) {
+  const sd_dns_cache_entry *e = SD_TABLE_ITEM(l, sd_dns_cache_entry, link);
+  const cache_key *k = key;
+  return e->answer.qtype == k->type && sd_strcaseeq(e->answer.qname, k->name);
 }
 
 sd_dns_cache_entry *sd_dns_cache_get(sd_dns_cache *cache, const char *name, uint16_t type, int *created) {
   uint64_t h = key_hash(name, type);
+  cache_key k = {name, type};
   *created = 0;
-  for (sd_dns_cache_entry *e = cache->buckets[h & (cache->bucket_count - 1)]; e; e = e->bucket_next)
-    if (e->hash == h && e->answer.qtype == type && sd_strcaseeq(e->answer.qname, name)) {
-      e->referenced = 1;
-      return e;
-    }
+  sd_table_link *found = sd_table_find(&cache->index, h, entry_matches, &k);
+  if (found) {
+    sd_dns_cache_entry *e = SD_TABLE_ITEM(found, sd_dns_cache_entry, link);
+    e->referenced = 1;
+    return e;
+  }
   sd_dns_cache_entry *e = calloc(1, sizeof(*e));
   if (!e || !(e->answer.qname = sd_strdup(name))) {
     free(e);
@@ -51,12 +44,11 @@ sd_dns_cache_entry *sd_dns_cache_get(sd_dns_cache *cache, const char *name, uint
   }
   sd_str_lower(e->answer.qname);
   e->answer.qtype = type;
-  e->hash = h;
-  if (cache->count >= cache->bucket_count) grow(cache);
-  size_t slot = h & (cache->bucket_count - 1);
-  e->bucket_next = cache->buckets[slot];
-  cache->buckets[slot] = e;
-  cache->count++;
+  if (sd_table_add(&cache->index, &e->link, h) != 0) {
+    free(e->answer.qname);
+    free(e);
+    return NULL;
+  }
   *created = 1;
   return e;
 }
@@ -89,13 +81,6 @@ void sd_dns_answer_clear(sd_dns_answer *a) {
   free(a->error);
   free(a->why_bogus);
   memset(a, 0, sizeof(*a));
-}
-
-static void unlink_bucket(sd_dns_cache *cache, sd_dns_cache_entry *e) {
-  sd_dns_cache_entry **pp = &cache->buckets[e->hash & (cache->bucket_count - 1)];
-  while (*pp && *pp != e) pp = &(*pp)->bucket_next;
-  if (*pp) *pp = e->bucket_next;
-  cache->count--;
 }
 
 static void unlink_fifo(sd_dns_cache *cache, sd_dns_cache_entry *e) {
@@ -133,8 +118,8 @@ void sd_dns_cache_trim(sd_dns_cache *cache) {
   /* Entries at the head that are still held stop the trim: they are few and
    * short-lived (one loop iteration), so the next trim gets them. Each entry
    * is given its second chance at most once per trim. */
-  size_t chances = cache->count;
-  while (cache->count > cache->capacity && cache->fifo_head && cache->fifo_head->holds == 0 &&
+  size_t chances = cache->index.count;
+  while (cache->index.count > cache->capacity && cache->fifo_head && cache->fifo_head->holds == 0 &&
          !cache->fifo_head->waiters) {
     if (cache->fifo_head->referenced && chances > 0) {
       sd_dns_cache_entry *e = pop_head(cache);
@@ -144,27 +129,25 @@ void sd_dns_cache_trim(sd_dns_cache *cache) {
       continue;
     }
     sd_dns_cache_entry *e = pop_head(cache);
-    unlink_bucket(cache, e);
+    sd_table_remove(&cache->index, &e->link);
     sd_dns_answer_clear(&e->answer);
     free(e);
   }
 }
 
-void sd_dns_cache_destroy(sd_dns_cache *cache) {
-  for (size_t i = 0; cache->buckets && i < cache->bucket_count; i++) {
-    sd_dns_cache_entry *e = cache->buckets[i];
-    while (e) {
-      sd_dns_cache_entry *next = e->bucket_next;
-      for (sd_dns_waiter *w = e->waiters; w;) {
-        sd_dns_waiter *wn = w->next;
-        free(w);
-        w = wn;
-      }
-      sd_dns_answer_clear(&e->answer);
-      free(e);
-      e = next;
-    }
+static void free_entry(sd_table_link *l, void *arg) {
+  sd_dns_cache_entry *e = SD_TABLE_ITEM(l, sd_dns_cache_entry, link);
+  for (sd_dns_waiter *w = e->waiters; w;) {
+    sd_dns_waiter *wn = w->next;
+    free(w);
+    w = wn;
   }
-  free(cache->buckets);
+  sd_dns_answer_clear(&e->answer);
+  free(e);
+}
+
+void sd_dns_cache_destroy(sd_dns_cache *cache) {
+  sd_table_each(&cache->index, free_entry, NULL);
+  sd_table_free(&cache->index);
   memset(cache, 0, sizeof(*cache));
 }

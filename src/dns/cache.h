@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dns/dns.h"
+#include "util/table.h"
 
 typedef struct sd_dns_cache_entry sd_dns_cache_entry;
 
@@ -25,8 +26,8 @@ typedef struct sd_dns_waiter {
 } sd_dns_waiter;
 
 struct sd_dns_cache_entry {
+  sd_table_link link;            /* in the index, by (qname, qtype) */
   sd_dns_answer answer;          /* qname/qtype are the key */
-  uint64_t hash;
   int pending;                   /* lookup in flight or queued */
   uint64_t expires_ms;           /* monotonic time after which the answer is asked for again */
   void *lookup;                  /* sd_dns's state of the lookup in flight, or NULL */
@@ -35,15 +36,12 @@ struct sd_dns_cache_entry {
   int referenced;                /* asked for again since it last reached the head (second chance) */
   void *owner;                   /* the sd_dns */
   sd_dns_waiter *waiters;
-  sd_dns_cache_entry *bucket_next;
   sd_dns_cache_entry *fifo_next, *fifo_prev; /* completed entries, oldest first */
   int in_fifo;
 };
 
 typedef struct sd_dns_cache {
-  sd_dns_cache_entry **buckets;
-  size_t bucket_count;
-  size_t count;
+  sd_table index;                /* every entry; index.count is the number of entries */
   size_t capacity;
   sd_dns_cache_entry *fifo_head, *fifo_tail;
 } sd_dns_cache;

@@ -42,10 +42,10 @@ static void test_trim_keeps_capacity_and_held_entries(void **state) {
     sd_dns_cache_completed(&c, e);
   }
   sd_dns_cache_trim(&c);
-  assert_int_equal(c.count, 10); /* the held head stops the trim */
+  assert_int_equal(c.index.count, 10); /* the held head stops the trim */
   sd_dns_cache_release(first);
   sd_dns_cache_trim(&c);
-  assert_int_equal(c.count, 4);
+  assert_int_equal(c.index.count, 4);
   int created;
   sd_dns_cache_get(&c, "d9.example", SD_RR_MX, &created);
   assert_false(created); /* newest kept */
@@ -68,7 +68,7 @@ static void test_trim_gives_reused_entries_a_second_chance(void **state) {
   sd_dns_cache_get(&c, "d0.example", SD_RR_MX, &created); /* a hit */
   assert_false(created);
   sd_dns_cache_trim(&c);
-  assert_int_equal(c.count, 4);
+  assert_int_equal(c.index.count, 4);
   sd_dns_cache_get(&c, "d0.example", SD_RR_MX, &created);
   assert_false(created); /* oldest, but reused: kept */
   sd_dns_cache_get(&c, "d1.example", SD_RR_MX, &created);
@@ -81,7 +81,7 @@ static void test_trim_gives_reused_entries_a_second_chance(void **state) {
     sd_dns_cache_completed(&c, sd_dns_cache_get(&c, name, SD_RR_MX, &created));
     sd_dns_cache_trim(&c);
   }
-  assert_int_equal(c.count, 4);
+  assert_int_equal(c.index.count, 4);
   sd_dns_cache_get(&c, "d0.example", SD_RR_MX, &created);
   assert_true(created);
   sd_dns_cache_destroy(&c);
@@ -97,7 +97,7 @@ static void test_many_entries_grow_table(void **state) {
     assert_non_null(sd_dns_cache_get(&c, name, SD_RR_A, &created));
     assert_true(created);
   }
-  assert_true(c.bucket_count >= 4096);
+  assert_true(c.index.size >= 4096);
   for (int i = 0; i < 5000; i += 499) {
     int created;
     snprintf(name, sizeof(name), "h%d.example", i);
