@@ -27,7 +27,7 @@
 
 #include <cmocka.h>
 
-#include "core/probe_copy.h"
+#include "result/probe_copy.h"
 #include "smtp/ehlo_name.h"
 #include "smtp/prober.h"
 
