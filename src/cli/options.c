@@ -95,6 +95,9 @@ void sd_cli_options_init(sd_cli_options *o) {
   e->probe.command_timeout_ms = 30000;
   e->probe.tls_timeout_ms = 30000;
   e->probe.total_timeout_ms = 60000;
+  /* The value in force, not 0: rows record it in scan_options, and a 0
+   * there would read as "no limit" and change meaning with the default. */
+  e->probe.per_address_limit = SD_PROBE_DEFAULT_PER_ADDRESS;
   e->fetch.timeout_ms = 60000;
   e->fetch.connect_timeout_ms = 10000;
   e->smtp_port = 25;

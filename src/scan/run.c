@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,13 @@
 
 #include <event2/event.h>
 
+#include "dns/ub_context.h"
 #include "scan/identity.h"
 #include "scan/input.h"
 #include "scan/output.h"
 #include "scan/progress.h"
 #include "scan/resume.h"
+#include "scan/window.h"
 #include "util/str.h"
 
 typedef struct scan_run {
@@ -32,7 +35,7 @@ typedef struct scan_run {
   sd_scan_output out;
   sd_done_set done;
   sd_scan_counters counters;
-  size_t concurrency;
+  sd_window window;          /* domains in flight: --concurrency active, more while some wait */
   int show_progress;
   int input_done;
   int refilling;
@@ -42,11 +45,12 @@ typedef struct scan_run {
   int resolver_down;         /* the resolver stopped answering: stop, exit 4 */
   uint64_t abandoned;        /* domains in flight when it did (not written) */
   int input_error;
-  struct event *refill_ev, *flush_timer, *progress_timer, *drain_timer, *sigint, *sigterm;
+  struct event *refill_ev, *flush_timer, *progress_timer, *drain_timer, *age_timer, *sigint, *sigterm;
 } scan_run;
 
 /* One domain in flight: what its output row needs besides the result. */
 typedef struct scan_item {
+  sd_window_slot slot;       /* its place in the window, in start order */
   scan_run *run;
   uint64_t line;
   int has_rank;
@@ -118,6 +122,7 @@ static void on_result(sd_domain_result *r, void *arg) {
   }
   sd_domain_result_free(r);
   free(r);
+  sd_window_leave(&run->window, &item->slot);
   free(item->reason);
   free(item);
   run->counters.in_flight--;
@@ -133,10 +138,12 @@ static void start_row(scan_run *run, const sd_scan_row *row) {
     run->counters.start_failed++;
     return;
   }
-  *item = (scan_item){run, row->line, row->has_rank, row->rank, reason};
+  *item = (scan_item){.run = run, .line = row->line, .has_rank = row->has_rank, .rank = row->rank, .reason = reason};
+  sd_window_enter(&run->window, &item->slot, sd_scan_now());
   run->counters.in_flight++;
   run->counters.started++;
   if (sd_evaluate(run->engine, row->text, on_result, item) != 0) {
+    sd_window_leave(&run->window, &item->slot);
     run->counters.in_flight--;
     run->counters.started--;
     run->counters.start_failed++;
@@ -145,10 +152,11 @@ static void start_row(scan_run *run, const sd_scan_row *row) {
   }
 }
 
-/* Reads rows until `concurrency` domains are in flight or the input ends. */
+/* Reads rows until the window is full or the input ends. */
 static void refill(scan_run *run) {
   run->refilling = 1;
-  while (!run->stopping && !run->input_done && run->counters.in_flight < run->concurrency) {
+  sd_window_age(&run->window, sd_scan_now());
+  while (!run->stopping && !run->input_done && sd_window_has_room(&run->window)) {
     int rc = sd_input_next(&run->input, run->row);
     run->counters.lines_read = run->input.reader.line_no;
     if (rc == 0) {
@@ -198,6 +206,10 @@ static void draw_progress(scan_run *run) {
 
 static void on_progress_timer(evutil_socket_t fd, short what, void *arg) { draw_progress(arg); }
 
+/* Domains that have waited long make room for others even when no result
+ * arrives (all active ones may be waiting on timeouts). */
+static void on_age_timer(evutil_socket_t fd, short what, void *arg) { schedule_refill(arg); }
+
 /* The resolver stopped answering: take no new line, abandon the domains in
  * flight (their rows would say nothing about them), exit 4. */
 static void on_resolver_down(void *arg) {
@@ -246,6 +258,7 @@ static void add_events(scan_run *run) {
   run->refill_ev = evtimer_new(run->base, on_refill, run);
   run->flush_timer = add_timer(run, run->cfg->flush_seconds > 0 ? run->cfg->flush_seconds : 1.0, on_flush_timer);
   if (run->show_progress) run->progress_timer = add_timer(run, 0.25, on_progress_timer);
+  run->age_timer = add_timer(run, SD_SCAN_STALL_SECONDS / 4, on_age_timer);
   run->sigint = evsignal_new(run->base, SIGINT, on_signal, run);
   run->sigterm = evsignal_new(run->base, SIGTERM, on_signal, run);
   if (run->sigint) event_add(run->sigint, NULL);
@@ -253,7 +266,8 @@ static void add_events(scan_run *run) {
 }
 
 static void free_events(scan_run *run) {
-  struct event *all[] = {run->refill_ev, run->flush_timer, run->progress_timer, run->drain_timer, run->sigint, run->sigterm};
+  struct event *all[] = {run->refill_ev, run->flush_timer, run->progress_timer, run->drain_timer, run->age_timer,
+                         run->sigint, run->sigterm};
   for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
     if (all[i]) event_free(all[i]);
 }
@@ -261,13 +275,35 @@ static void free_events(scan_run *run) {
 /* ---- set-up ----------------------------------------------------------------- */
 
 /* Each domain in flight holds a few sockets (DNS, HTTPS, SMTP): lift the
- * soft descriptor limit to the hard one rather than fail at 1024. */
-static void raise_fd_limit(void) {
+ * soft descriptor limit to the hard one rather than fail at 1024. Returns
+ * the limit in force. */
+static size_t raise_fd_limit(void) {
   struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlim_t want = rl.rlim_max;
+    rl.rlim_cur = want;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) getrlimit(RLIMIT_NOFILE, &rl);
   }
+  return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576 ? 1048576 : (size_t)rl.rlim_cur;
+}
+
+/*
+ * Shares the descriptors out so that none runs out: libunbound's sockets
+ * and a margin for files and the loop first, then half of the rest for
+ * SMTP connections (the prober's slots: a probe waits for one) and half
+ * for the domains in flight (each holds at most about one HTTPS
+ * connection at a time). A domain never fails for want of a descriptor:
+ * it waits for a slot, or is not started yet.
+ */
+static void share_descriptors(scan_run *run, size_t fd_limit, sd_engine_options *eo) {
+  size_t reserve = SD_UB_OUTGOING_PORTS + 64 /* libunbound TCP */ + 128 /* files, loop, curl's own */;
+  size_t spare = fd_limit > reserve ? fd_limit - reserve : 0;
+  size_t share = spare / 2 > 16 ? spare / 2 : 16;
+  if (eo->probe.max_connections <= 0) eo->probe.max_connections = share > INT32_MAX ? INT32_MAX : (int)share;
+  size_t active = run->cfg->concurrency ? run->cfg->concurrency : SD_SCAN_DEFAULT_CONCURRENCY;
+  size_t most = active * SD_SCAN_WAITING_FACTOR;
+  sd_window_init(&run->window, active, most < share ? most : share, SD_SCAN_STALL_SECONDS);
 }
 
 static int is_std(const char *path) { return !path || strcmp(path, "-") == 0; }
@@ -417,7 +453,8 @@ static int check_config(const sd_scan_config *cfg) {
   return 0;
 }
 
-static int setup(scan_run *run, const sd_engine_options *eo) {
+static int setup(scan_run *run, const sd_engine_options *options) {
+  sd_engine_options engine_options = *options, *eo = &engine_options;
   const sd_scan_config *cfg = run->cfg;
   if (check_config(cfg) != 0) return SD_SCAN_EXIT_USAGE;
   /* The input first: a mistyped list name must not leave an empty output. */
@@ -443,7 +480,7 @@ static int setup(scan_run *run, const sd_engine_options *eo) {
     return opened == -2 ? SD_SCAN_EXIT_USAGE : SD_SCAN_EXIT_IO;
   }
   if (to_file && (!resuming || cfg->other_input) && (status = record_identity(run)) != SD_SCAN_EXIT_OK) return status;
-  raise_fd_limit();
+  share_descriptors(run, raise_fd_limit(), eo);
   run->base = event_base_new();
   run->engine = run->base ? sd_engine_new(run->base, eo, err, sizeof(err)) : NULL;
   if (!run->engine) {
@@ -508,7 +545,8 @@ static void print_summary(scan_run *run) {
 
 int sd_scan_run(const sd_scan_config *cfg, const sd_engine_options *eo) {
   scan_run run = {.cfg = cfg, .lock_fd = -1};
-  run.concurrency = cfg->concurrency ? cfg->concurrency : SD_SCAN_DEFAULT_CONCURRENCY;
+  sd_window_init(&run.window, cfg->concurrency ? cfg->concurrency : SD_SCAN_DEFAULT_CONCURRENCY, 0,
+                 SD_SCAN_STALL_SECONDS); /* set again once the descriptor limit is known */
   run.show_progress = cfg->progress < 0 ? isatty(STDERR_FILENO) : cfg->progress;
   run.counters.started_at = sd_scan_now();
   int status = setup(&run, eo);

@@ -1,6 +1,6 @@
 /*
- * The scan driver: streams rows from the input, keeps at most `concurrency`
- * evaluations in flight on one engine (one libevent loop for DNS, HTTPS and
+ * The scan driver: streams rows from the input, keeps `concurrency`
+ * evaluations in flight (more while some wait on timeouts) on one engine (one libevent loop for DNS, HTTPS and
  * SMTP), writes each result as it completes, and reports progress.
  */
 #ifndef SD_SCAN_RUN_H
@@ -15,11 +15,17 @@
 enum { SD_SCAN_EXIT_OK = 0, SD_SCAN_EXIT_IO = 1, SD_SCAN_EXIT_USAGE = 3, SD_SCAN_EXIT_RESOLVER = 4 };
 
 #define SD_SCAN_DEFAULT_CONCURRENCY 256
+/* A domain in flight this long counts as waiting (scan/window.h): another
+ * may start. */
+#define SD_SCAN_STALL_SECONDS 1.0
+/* At most this many times --concurrency domains in flight, waiting ones
+ * included (and never more than the descriptors allow). */
+#define SD_SCAN_WAITING_FACTOR 16
 
 typedef struct sd_scan_config {
   const char *input_path;   /* "-" or NULL: standard input */
   const char *output_path;  /* "-" or NULL: standard output */
-  size_t concurrency;       /* domains in flight; 0: default */
+  size_t concurrency;       /* domains in flight that have not waited long; 0: default */
   int resume;               /* finish the rows missing from output_path */
   int force;                /* overwrite an existing output */
   int redo_unknown;         /* with resume: rows whose protected_by is unknown are scanned again */

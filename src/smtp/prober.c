@@ -132,7 +132,7 @@ static void apply_defaults(sd_probe_options *o) {
   if (o->max_reply_bytes == 0) o->max_reply_bytes = 64 * 1024;
   if (o->max_line_bytes == 0) o->max_line_bytes = 4096;
   if (o->rate < 0) o->rate = 0;
-  if (o->per_address_limit <= 0) o->per_address_limit = 2;
+  if (o->per_address_limit <= 0) o->per_address_limit = SD_PROBE_DEFAULT_PER_ADDRESS;
   if (o->retries < 0) o->retries = 0;
   if (o->retry_backoff_ms <= 0) o->retry_backoff_ms = DEFAULT_BACKOFF_MS;
   if (o->cache_bytes == 0) o->cache_bytes = DEFAULT_CACHE_BYTES;

@@ -15,6 +15,8 @@
 
 struct event_base;
 
+#define SD_PROBE_DEFAULT_PER_ADDRESS 2
+
 typedef struct sd_probe_options {
   const char *ehlo_name;     /* default: the machine's FQDN (smtp/ehlo_name.h) */
   int connect_timeout_ms;    /* default 10000 */
@@ -24,7 +26,7 @@ typedef struct sd_probe_options {
   size_t max_reply_bytes;    /* one multi-line reply; default 64 KiB */
   size_t max_line_bytes;     /* one reply line; default 4096 */
   double rate;               /* new connections per second overall; 0 = unlimited */
-  int per_address_limit;     /* concurrent connections per address; default 2 */
+  int per_address_limit;     /* concurrent connections per address; default SD_PROBE_DEFAULT_PER_ADDRESS */
   int retries;               /* retries for timeouts and 4xx greetings; default 0. Soft failures
                               * (4xx to EHLO or STARTTLS, connection resets, TLS handshake aborts)
                               * get at least SD_PROBE_SOFT_RETRIES */

@@ -1,0 +1,51 @@
+#include "scan/window.h"
+
+#include <string.h>
+
+void sd_window_init(sd_window *w, size_t active_limit, size_t max_in_flight, double stall_after) {
+  memset(w, 0, sizeof(*w));
+  w->active_limit = active_limit ? active_limit : 1;
+  w->max_in_flight = max_in_flight > w->active_limit ? max_in_flight : w->active_limit;
+  w->stall_after = stall_after;
+}
+
+void sd_window_enter(sd_window *w, sd_window_slot *slot, double now) {
+  slot->started = now;
+  slot->stalled = 0;
+  slot->next = NULL;
+  slot->prev = w->newest;
+  if (w->newest)
+    w->newest->next = slot;
+  else
+    w->oldest = slot;
+  w->newest = slot;
+  if (!w->first_young) w->first_young = slot;
+  if (++w->in_flight > w->peak_in_flight) w->peak_in_flight = w->in_flight;
+}
+
+void sd_window_leave(sd_window *w, sd_window_slot *slot) {
+  if (slot->stalled) w->stalled--;
+  if (w->first_young == slot) w->first_young = slot->next;
+  if (slot->prev)
+    slot->prev->next = slot->next;
+  else
+    w->oldest = slot->next;
+  if (slot->next)
+    slot->next->prev = slot->prev;
+  else
+    w->newest = slot->prev;
+  slot->prev = slot->next = NULL;
+  w->in_flight--;
+}
+
+void sd_window_age(sd_window *w, double now) {
+  while (w->first_young && now - w->first_young->started >= w->stall_after) {
+    w->first_young->stalled = 1;
+    w->stalled++;
+    w->first_young = w->first_young->next;
+  }
+}
+
+int sd_window_has_room(const sd_window *w) {
+  return w->in_flight < w->max_in_flight && w->in_flight - w->stalled < w->active_limit;
+}
