@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/hash.h"
+#include "util/list.h"
 #include "util/str.h"
 #include "util/table.h"
 
@@ -22,15 +23,15 @@ typedef struct entry {
   size_t bytes;            /* once done: what it holds, against SD_POLICY_CACHE_BYTES */
   waiter *waiters;         /* while in flight, in arrival order */
   waiter **waiters_tail;
-  struct entry *older, *newer; /* done entries, least recently used first */
+  sd_list_link on_done;    /* once done: in the cache's list, least recently used first */
   sd_policy_cache *cache;
 } entry;
 
 struct sd_policy_cache {
   sd_fetcher *fetcher;
   sd_table by_domain;
-  entry *oldest, *newest;  /* done entries */
-  size_t done_count, done_bytes;
+  sd_list done;            /* finished answers, least recently used first */
+  size_t done_bytes;
   size_t fetches, hits;
 };
 
@@ -55,22 +56,6 @@ static void entry_free(entry *e) {
   free(e);
 }
 
-static void unlink_done(sd_policy_cache *c, entry *e) {
-  if (e->older) e->older->newer = e->newer;
-  else c->oldest = e->newer;
-  if (e->newer) e->newer->older = e->older;
-  else c->newest = e->older;
-  e->older = e->newer = NULL;
-}
-
-static void append_done(sd_policy_cache *c, entry *e) {
-  e->older = c->newest;
-  e->newer = NULL;
-  if (c->newest) c->newest->newer = e;
-  else c->oldest = e;
-  c->newest = e;
-}
-
 static size_t text_bytes(const char *s) { return s ? strlen(s) + 1 : 0; }
 
 static size_t result_bytes(const entry *e) {
@@ -82,10 +67,9 @@ static size_t result_bytes(const entry *e) {
 
 /* The least recently used answers go until the rest fit both bounds. */
 static void trim(sd_policy_cache *c) {
-  while (c->oldest && (c->done_count > SD_POLICY_CACHE_MAX || c->done_bytes > SD_POLICY_CACHE_BYTES)) {
-    entry *old = c->oldest;
-    unlink_done(c, old);
-    c->done_count--;
+  while (c->done.head && (c->done.count > SD_POLICY_CACHE_MAX || c->done_bytes > SD_POLICY_CACHE_BYTES)) {
+    entry *old = SD_LIST_ITEM(c->done.head, entry, on_done);
+    sd_list_unlink(&c->done, &old->on_done);
     c->done_bytes -= old->bytes;
     sd_table_remove(&c->by_domain, &old->link);
     entry_free(old);
@@ -101,8 +85,7 @@ static void on_fetched(const sd_fetch_result *res, void *arg) {
   waiter *list = e->waiters;
   e->waiters = NULL;
   e->waiters_tail = &e->waiters;
-  append_done(c, e); /* before the callbacks: a callback may ask for it again */
-  c->done_count++;
+  sd_list_append(&c->done, &e->on_done); /* before the callbacks: a callback may ask for it again */
   c->done_bytes += e->bytes;
   for (waiter *w = list, *n; w; w = n) {
     n = w->next;
@@ -127,8 +110,8 @@ int sd_policy_cache_fetch(sd_policy_cache *c, const char *domain, const char *co
   entry *e = find(c, domain);
   if (e && e->done) {
     c->hits++;
-    unlink_done(c, e); /* the most recently used now */
-    append_done(c, e);
+    sd_list_unlink(&c->done, &e->on_done); /* the most recently used now */
+    sd_list_append(&c->done, &e->on_done);
     cb(&e->result, arg);
     return 0;
   }

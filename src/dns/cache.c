@@ -54,14 +54,8 @@ sd_dns_cache_entry *sd_dns_cache_get(sd_dns_cache *cache, const char *name, uint
 }
 
 void sd_dns_cache_completed(sd_dns_cache *cache, sd_dns_cache_entry *e) {
-  e->fifo_next = NULL;
-  e->fifo_prev = cache->fifo_tail;
-  if (cache->fifo_tail)
-    cache->fifo_tail->fifo_next = e;
-  else
-    cache->fifo_head = e;
-  cache->fifo_tail = e;
-  e->in_fifo = 1;
+  sd_list_append(&cache->completed, &e->completed_link);
+  e->in_completed = 1;
 }
 
 void sd_dns_cache_hold(sd_dns_cache_entry *e) { e->holds++; }
@@ -83,24 +77,14 @@ void sd_dns_answer_clear(sd_dns_answer *a) {
   memset(a, 0, sizeof(*a));
 }
 
-static void unlink_fifo(sd_dns_cache *cache, sd_dns_cache_entry *e) {
-  if (!e->in_fifo) return;
-  if (e->fifo_prev)
-    e->fifo_prev->fifo_next = e->fifo_next;
-  else
-    cache->fifo_head = e->fifo_next;
-  if (e->fifo_next)
-    e->fifo_next->fifo_prev = e->fifo_prev;
-  else
-    cache->fifo_tail = e->fifo_prev;
-  e->fifo_next = e->fifo_prev = NULL;
-  e->in_fifo = 0;
+static void unlink_completed(sd_dns_cache *cache, sd_dns_cache_entry *e) {
+  if (!e->in_completed) return;
+  sd_list_unlink(&cache->completed, &e->completed_link);
+  e->in_completed = 0;
 }
 
-static sd_dns_cache_entry *pop_head(sd_dns_cache *cache) {
-  sd_dns_cache_entry *e = cache->fifo_head;
-  unlink_fifo(cache, e);
-  return e;
+static sd_dns_cache_entry *oldest(const sd_dns_cache *cache) {
+  return SD_LIST_ITEM(cache->completed.head, sd_dns_cache_entry, completed_link);
 }
 
 void sd_dns_cache_renew(sd_dns_cache *cache, sd_dns_cache_entry *e) {
@@ -111,7 +95,7 @@ void sd_dns_cache_renew(sd_dns_cache *cache, sd_dns_cache_entry *e) {
   e->answer.qname = qname;
   e->answer.qtype = qtype;
   /* Out of the completed queue until the new lookup completes. */
-  unlink_fifo(cache, e);
+  unlink_completed(cache, e);
 }
 
 void sd_dns_cache_trim(sd_dns_cache *cache) {
@@ -119,16 +103,15 @@ void sd_dns_cache_trim(sd_dns_cache *cache) {
    * short-lived (one loop iteration), so the next trim gets them. Each entry
    * is given its second chance at most once per trim. */
   size_t chances = cache->index.count;
-  while (cache->index.count > cache->capacity && cache->fifo_head && cache->fifo_head->holds == 0 &&
-         !cache->fifo_head->waiters) {
-    if (cache->fifo_head->referenced && chances > 0) {
-      sd_dns_cache_entry *e = pop_head(cache);
+  sd_dns_cache_entry *e;
+  while (cache->index.count > cache->capacity && (e = oldest(cache)) && e->holds == 0 && !e->waiters) {
+    unlink_completed(cache, e);
+    if (e->referenced && chances > 0) {
       e->referenced = 0;
       chances--;
       sd_dns_cache_completed(cache, e); /* to the back */
       continue;
     }
-    sd_dns_cache_entry *e = pop_head(cache);
     sd_table_remove(&cache->index, &e->link);
     sd_dns_answer_clear(&e->answer);
     free(e);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dns/dns.h"
+#include "util/list.h"
 #include "util/table.h"
 
 typedef struct sd_dns_cache_entry sd_dns_cache_entry;
@@ -36,14 +37,14 @@ struct sd_dns_cache_entry {
   int referenced;                /* asked for again since it last reached the head (second chance) */
   void *owner;                   /* the sd_dns */
   sd_dns_waiter *waiters;
-  sd_dns_cache_entry *fifo_next, *fifo_prev; /* completed entries, oldest first */
-  int in_fifo;
+  sd_list_link completed_link;   /* in the cache's completed list */
+  int in_completed;
 };
 
 typedef struct sd_dns_cache {
   sd_table index;                /* every entry; index.count is the number of entries */
   size_t capacity;
-  sd_dns_cache_entry *fifo_head, *fifo_tail;
+  sd_list completed;             /* completed entries, oldest first */
 } sd_dns_cache;
 
 int sd_dns_cache_init(sd_dns_cache *cache, size_t capacity);

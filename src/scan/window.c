@@ -12,40 +12,28 @@ void sd_window_init(sd_window *w, size_t active_limit, size_t max_in_flight, dou
 void sd_window_enter(sd_window *w, sd_window_slot *slot, double now) {
   slot->started = now;
   slot->stalled = 0;
-  slot->next = NULL;
-  slot->prev = w->newest;
-  if (w->newest)
-    w->newest->next = slot;
-  else
-    w->oldest = slot;
-  w->newest = slot;
+  sd_list_append(&w->slots, &slot->link);
   if (!w->first_young) w->first_young = slot;
-  if (++w->in_flight > w->peak_in_flight) w->peak_in_flight = w->in_flight;
+  if (w->slots.count > w->peak_in_flight) w->peak_in_flight = w->slots.count;
 }
+
+static sd_window_slot *next_slot(sd_window_slot *slot) { return SD_LIST_ITEM(slot->link.next, sd_window_slot, link); }
 
 void sd_window_leave(sd_window *w, sd_window_slot *slot) {
   if (slot->stalled) w->stalled--;
-  if (w->first_young == slot) w->first_young = slot->next;
-  if (slot->prev)
-    slot->prev->next = slot->next;
-  else
-    w->oldest = slot->next;
-  if (slot->next)
-    slot->next->prev = slot->prev;
-  else
-    w->newest = slot->prev;
-  slot->prev = slot->next = NULL;
-  w->in_flight--;
+  if (w->first_young == slot) w->first_young = next_slot(slot);
+  sd_list_unlink(&w->slots, &slot->link);
 }
 
 void sd_window_age(sd_window *w, double now) {
   while (w->first_young && now - w->first_young->started >= w->stall_after) {
     w->first_young->stalled = 1;
     w->stalled++;
-    w->first_young = w->first_young->next;
+    w->first_young = next_slot(w->first_young);
   }
 }
 
 int sd_window_has_room(const sd_window *w) {
-  return w->in_flight < w->max_in_flight && w->in_flight - w->stalled < w->active_limit;
+  size_t in_flight = w->slots.count;
+  return in_flight < w->max_in_flight && in_flight - w->stalled < w->active_limit;
 }

@@ -17,18 +17,20 @@
 
 #include <stddef.h>
 
+#include "util/list.h"
+
 typedef struct sd_window_slot {
   double started;                     /* monotonic seconds */
   int stalled;
-  struct sd_window_slot *prev, *next; /* in start order */
+  sd_list_link link;                  /* in start order */
 } sd_window_slot;
 
 typedef struct sd_window {
   size_t active_limit;   /* domains in flight that have not waited long */
   size_t max_in_flight;  /* all domains in flight */
   double stall_after;    /* seconds after which a domain counts as waiting */
-  size_t in_flight, stalled, peak_in_flight;
-  sd_window_slot *oldest, *newest;
+  size_t stalled, peak_in_flight;
+  sd_list slots;               /* in flight, oldest first; slots.count is the number */
   sd_window_slot *first_young; /* the oldest slot not yet stalled, or NULL */
 } sd_window;
 

@@ -31,6 +31,7 @@
 #include "smtp/ehlo_name.h"
 #include "smtp/prober.h"
 #include "util/hash.h"
+#include "util/list.h"
 #include "util/table.h"
 #include "util/str.h"
 
@@ -72,15 +73,9 @@ typedef struct entry {
   double first_start;       /* monotonic seconds; <0 before the first attempt */
   size_t bytes;             /* on the cached list: what it holds, counted against cache_bytes; else 0 */
   struct entry *next_queued;
-  struct entry *prev, *next; /* on exactly one list: busy, cached or retired */
+  sd_list_link on_list;     /* on exactly one list: busy, cached or retired */
   address *address;         /* while unfinished */
 } entry;
-
-/* A doubly linked list of entries, oldest at the head. */
-typedef struct entry_list {
-  entry *head, *tail;
-  size_t count;
-} entry_list;
 
 struct sd_prober {
   struct event_base *base;
@@ -89,9 +84,9 @@ struct sd_prober {
   SSL_CTX *ctx;
   sd_table by_key;          /* answering entries by (address, port, SNI) */
   sd_table by_ip;           /* address counters by address */
-  entry_list busy;          /* queued, running or waiting to retry */
-  entry_list cached;        /* finished and answering later requests, least recently used first */
-  entry_list retired;       /* finished, no longer answering, freed after their last delivery */
+  sd_list busy;             /* queued, running or waiting to retry */
+  sd_list cached;           /* finished and answering later requests, least recently used first */
+  sd_list retired;          /* finished, no longer answering, freed after their last delivery */
   size_t cached_bytes;
   entry *queue_head, *queue_tail;
   waiter *ready_head, *ready_tail;
@@ -152,32 +147,6 @@ static SSL_CTX *make_ctx(void) {
   SSL_CTX_set_cipher_list(ctx, "ALL:!aNULL:!eNULL:@SECLEVEL=0");
   SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT);
   return ctx;
-}
-
-/* ---- lists ------------------------------------------------------------- */
-
-static void list_append(entry_list *l, entry *e) {
-  e->next = NULL;
-  e->prev = l->tail;
-  if (l->tail)
-    l->tail->next = e;
-  else
-    l->head = e;
-  l->tail = e;
-  l->count++;
-}
-
-static void list_unlink(entry_list *l, entry *e) {
-  if (e->prev)
-    e->prev->next = e->next;
-  else
-    l->head = e->next;
-  if (e->next)
-    e->next->prev = e->prev;
-  else
-    l->tail = e->prev;
-  e->prev = e->next = NULL;
-  l->count--;
 }
 
 /* ---- the index: entries by key, address counters by address ------------ */
@@ -274,26 +243,27 @@ static void retire(sd_prober *p, entry *e) {
   if (e->indexed) sd_table_remove(&p->by_key, &e->link);
   e->indexed = 0;
   if (e->bytes) { /* on the cached list */
-    list_unlink(&p->cached, e);
+    sd_list_unlink(&p->cached, &e->on_list);
     p->cached_bytes -= e->bytes;
     e->bytes = 0;
   }
   if (e->deliveries > 0)
-    list_append(&p->retired, e);
+    sd_list_append(&p->retired, &e->on_list);
   else
     free_entry(e);
 }
 
 /* Least recently used first, until the finished results fit the budget. */
 static void trim(sd_prober *p) {
-  while (p->cached_bytes > p->opt.cache_bytes && p->cached.head) retire(p, p->cached.head);
+  while (p->cached_bytes > p->opt.cache_bytes && p->cached.head)
+    retire(p, SD_LIST_ITEM(p->cached.head, entry, on_list));
 }
 
 /* A request answered from a cached entry: it becomes the most recent. */
 static void touch(sd_prober *p, entry *e) {
   if (!e->bytes) return;
-  list_unlink(&p->cached, e);
-  list_append(&p->cached, e);
+  sd_list_unlink(&p->cached, &e->on_list);
+  sd_list_append(&p->cached, &e->on_list);
 }
 
 /* ---- delivery ---------------------------------------------------------- */
@@ -302,7 +272,7 @@ static void really_free(sd_prober *p);
 
 static void delivered(sd_prober *p, entry *e) {
   if (--e->deliveries == 0 && !e->indexed && e->state == E_DONE) {
-    list_unlink(&p->retired, e);
+    sd_list_unlink(&p->retired, &e->on_list);
     free_entry(e);
   }
 }
@@ -391,7 +361,7 @@ static void complete(entry *e) {
   e->state = E_DONE;
   e->res.elapsed_ms = (now_seconds() - e->first_start) * 1000.0;
   address_release(p, e);
-  list_unlink(&p->busy, e);
+  sd_list_unlink(&p->busy, &e->on_list);
   waiter *w = e->waiters;
   e->waiters = NULL;
   while (w) {
@@ -402,7 +372,7 @@ static void complete(entry *e) {
   if (e->indexed && !is_soft_failure(&e->res)) {
     e->bytes = result_bytes(&e->res);
     p->cached_bytes += e->bytes;
-    list_append(&p->cached, e);
+    sd_list_append(&p->cached, &e->on_list);
     trim(p);
   } else {
     retire(p, e);
@@ -571,7 +541,7 @@ static entry *new_entry(sd_prober *p, const char *ip, uint16_t port, const char 
     return NULL;
   }
   e->indexed = 1;
-  list_append(&p->busy, e);
+  sd_list_append(&p->busy, &e->on_list);
   enqueue(p, e);
   return e;
 }
@@ -620,10 +590,10 @@ void sd_prober_stats(const sd_prober *p, sd_prober_stat *out) {
   out->addresses = p->by_ip.count;
 }
 
-static void free_list(entry_list *l) {
-  for (entry *e = l->head, *next; e; e = next) {
-    next = e->next;
-    free_entry(e);
+static void free_list(sd_list *l) {
+  for (sd_list_link *link = l->head, *next; link; link = next) {
+    next = link->next;
+    free_entry(SD_LIST_ITEM(link, entry, on_list));
   }
   memset(l, 0, sizeof(*l));
 }

@@ -22,7 +22,7 @@ static void test_fixed_window_without_stalls(void **state) {
   assert_false(sd_window_has_room(&w));
   sd_window_leave(&w, &s[1]);
   assert_true(sd_window_has_room(&w));
-  assert_int_equal(w.in_flight, 2);
+  assert_int_equal(w.slots.count, 2);
 }
 
 /* Domains that wait past stall_after free their place; the cap holds. */
@@ -42,7 +42,7 @@ static void test_stalled_domains_make_room_up_to_the_cap(void **state) {
   assert_int_equal(w.stalled, 3);
   sd_window_enter(&w, &s[3], 5.0);
   sd_window_enter(&w, &s[4], 5.0);
-  assert_int_equal(w.in_flight, 5);
+  assert_int_equal(w.slots.count, 5);
   assert_false(sd_window_has_room(&w)); /* the cap, although only 2 are young */
   /* A stalled domain finishing frees a place under the cap. */
   sd_window_leave(&w, &s[1]);
@@ -69,9 +69,9 @@ static void test_leave_in_any_order(void **state) {
   sd_window_leave(&w, &s[5]);
   sd_window_leave(&w, &s[4]);
   sd_window_leave(&w, &s[1]);
-  assert_int_equal(w.in_flight, 0);
+  assert_int_equal(w.slots.count, 0);
   assert_int_equal(w.stalled, 0);
-  assert_null(w.oldest);
+  assert_null(w.slots.head);
   assert_null(w.first_young);
 }
 

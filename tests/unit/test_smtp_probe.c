@@ -879,6 +879,25 @@ static void test_stream_of_addresses_bounded(void **state) {
   event_base_free(base);
 }
 
+/* Probes n SNI names (n distinct keys) on one no-STARTTLS server at
+ * 127.0.0.1:port and checks each got its answer within guard_ms. */
+static void probe_many_names(struct event_base *base, sd_prober *p, uint16_t port, int n, int guard_ms) {
+  run r = {base, n};
+  got g[16];
+  char sni[16][32];
+  assert_true(n <= 16);
+  for (int i = 0; i < n; i++) {
+    g[i] = (got){&r, 0, NULL, 0, NULL};
+    snprintf(sni[i], sizeof sni[i], "mx%d.example.test", i);
+    assert_int_equal(sd_probe_start(p, "127.0.0.1", port, sni[i], on_result, &g[i]), 0);
+  }
+  dispatch_with_guard(&r, guard_ms);
+  for (int i = 0; i < n; i++) {
+    assert_int_equal(g[i].calls, 1);
+    assert_int_equal(g[i].res->status, SD_PROBE_NO_STARTTLS);
+  }
+}
+
 /* With one connection slot, requests for many addresses wait for it: none
  * fails, and no more than one connection is ever open. */
 static void test_connection_slots_wait(void **state) {
@@ -889,19 +908,7 @@ static void test_connection_slots_wait(void **state) {
   o.max_connections = 1;
   o.per_address_limit = 10;
   sd_prober *p = sd_prober_new(base, &o);
-  run r = {base, 5};
-  got g[5];
-  char sni[5][32];
-  for (int i = 0; i < 5; i++) {
-    g[i] = (got){&r, 0, NULL, 0, NULL};
-    snprintf(sni[i], sizeof sni[i], "mx%d.example.test", i);
-    assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, sni[i], on_result, &g[i]), 0);
-  }
-  dispatch_with_guard(&r, 10000);
-  for (int i = 0; i < 5; i++) {
-    assert_int_equal(g[i].calls, 1);
-    assert_int_equal(g[i].res->status, SD_PROBE_NO_STARTTLS);
-  }
+  probe_many_names(base, p, s->port, 5, 10000);
   int max_active = atomic_load(&s->max_active);
   sd_prober_free(p);
   event_base_free(base);
@@ -916,22 +923,9 @@ static void test_rate_limit(void **state) {
   o.rate = 20;
   o.per_address_limit = 10;
   sd_prober *p = sd_prober_new(base, &o);
-  run r = {base, 10};
-  got g[10];
-  char sni[10][32];
   double t0 = now_ms();
-  for (int i = 0; i < 10; i++) {
-    memset(&g[i], 0, sizeof g[i]);
-    g[i].r = &r;
-    snprintf(sni[i], sizeof sni[i], "mx%d.example.test", i);
-    assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, sni[i], on_result, &g[i]), 0);
-  }
-  dispatch_with_guard(&r, 10000);
+  probe_many_names(base, p, s->port, 10, 10000);
   double took = now_ms() - t0;
-  for (int i = 0; i < 10; i++) {
-    assert_int_equal(g[i].calls, 1);
-    assert_int_equal(g[i].res->status, SD_PROBE_NO_STARTTLS);
-  }
   assert_int_equal(sd_prober_connections(p), 10);
   assert_true(took >= 420); /* 9 gaps of 50 ms */
   assert_true(took < 3000);

@@ -1,5 +1,6 @@
-/* Unit tests of util/table: the one hash table behind the caches (prober,
- * policy cache, verification memo, DNS answer cache). */
+/* Unit tests of util/table, the one hash table behind the caches (prober,
+ * policy cache, verification memo, DNS answer cache), and util/list, the
+ * order of their eviction queues. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "util/hash.h"
+#include "util/list.h"
 #include "util/table.h"
 
 typedef struct item {
@@ -122,12 +124,53 @@ static void test_duplicate_keys(void **state) {
   sd_table_free(&t);
 }
 
+typedef struct node {
+  int value;
+  sd_list_link link;
+} node;
+
+static int values(const sd_list *l, int *out) {
+  int n = 0;
+  for (sd_list_link *k = l->head; k; k = k->next) out[n++] = SD_LIST_ITEM(k, node, link)->value;
+  return n;
+}
+
+/* Unlinking the head, the tail and the middle keeps order, ends and count. */
+static void test_list(void **state) {
+  sd_list l = {0};
+  node n[5];
+  int got[5];
+  for (int i = 0; i < 5; i++) {
+    n[i].value = i;
+    sd_list_append(&l, &n[i].link);
+  }
+  assert_int_equal(l.count, 5);
+  sd_list_unlink(&l, &n[0].link);
+  sd_list_unlink(&l, &n[2].link);
+  sd_list_unlink(&l, &n[4].link);
+  assert_int_equal(values(&l, got), 2);
+  assert_int_equal(got[0], 1);
+  assert_int_equal(got[1], 3);
+  assert_ptr_equal(SD_LIST_ITEM(l.tail, node, link), &n[3]);
+  sd_list_append(&l, &n[0].link); /* to the back again */
+  assert_int_equal(values(&l, got), 3);
+  assert_int_equal(got[2], 0);
+  sd_list_unlink(&l, &n[1].link);
+  sd_list_unlink(&l, &n[3].link);
+  sd_list_unlink(&l, &n[0].link);
+  assert_int_equal(l.count, 0);
+  assert_null(l.head);
+  assert_null(l.tail);
+  assert_null(SD_LIST_ITEM(l.head, node, link));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_many_items),
       cmocka_unit_test(test_collisions_stay_correct),
       cmocka_unit_test(test_each_may_free),
       cmocka_unit_test(test_duplicate_keys),
+      cmocka_unit_test(test_list),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
