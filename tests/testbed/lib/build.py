@@ -57,11 +57,21 @@ def input_hash(files, domains):
 
 
 class Addresses:
-    """Allocates listener addresses in definition order (stable when extras are added)."""
+    """Allocates listener addresses in definition order (stable when extras are added).
+
+    Pools: Postfix / scripted hosts from 198.51.100.10-254 then 10.25.0.0/16
+    (each put on lo); long-tail and faulty hosts from model.TAIL_V4 / TAIL_V6,
+    name-server providers from NSP_V4 / NSP_V6, vhosts with their own address
+    from VHOST_V4 (those ranges are local routes: nothing per address)."""
 
     def __init__(self):
-        self.v4 = self._pool4()
-        self.v6 = (ipaddress.IPv6Address("2001:db8:25::") + i for i in range(16, 1 << 20))
+        self.pools = {
+            ("main", 4): self._pool4(),
+            ("main", 6): (ipaddress.IPv6Address("2001:db8:25::") + i for i in range(16, 1 << 20)),
+            ("tail", 4): self._range(model.TAIL_V4), ("tail", 6): self._range(model.TAIL_V6),
+            ("nsp", 4): self._range(model.NSP_V4), ("nsp", 6): self._range(model.NSP_V6),
+            ("vhost", 4): self._range(model.VHOST_V4),
+        }
         self.used = set()
 
     @staticmethod
@@ -71,16 +81,33 @@ class Addresses:
         for i in range(1 << 16):  # overflow for big populations: 10.25.0.0/16 ...
             yield ipaddress.IPv4Address("10.25.0.0") + i
 
-    def take(self, family, explicit=None):
+    @staticmethod
+    def _range(cidr):
+        net = ipaddress.ip_network(cidr)
+        return (net.network_address + i for i in range(1, net.num_addresses - 1))
+
+    def take(self, family, explicit=None, pool="main"):
         if explicit:
             self.used.add(explicit)
             return explicit
-        pool = self.v4 if family == 4 else self.v6
+        it = self.pools[(pool, family)]
         while True:
-            a = str(next(pool))
+            try:
+                a = str(next(it))
+            except StopIteration:
+                raise model.DefinitionError("address pool %s/IPv%d exhausted" % (pool, family)) from None
             if a not in self.used:
                 self.used.add(a)
                 return a
+
+
+def in_local_ranges(ip):
+    """True if ip lies in a range that netns.py makes local with one route."""
+    a = ipaddress.ip_address(ip)
+    return any(a in n for n in LOCAL_NETS)
+
+
+LOCAL_NETS = [ipaddress.ip_network(r) for r in model.LOCAL_RANGES]
 
 
 class Builder:
@@ -95,6 +122,8 @@ class Builder:
         self.ds = {}          # zone -> DS lines the parent publishes
         self.keys = {}        # signed zone -> [dnssec.ZoneKey]
         self.host_addr = {}   # host fqdn -> {"A": [...], "AAAA": [...]}
+        self.ns_addr = {}     # name-server provider id -> {"A": [...], "AAAA": [...]}
+        self.vhost_addr = {}  # vhost fqdn -> its own address (delay_ms / fault)
         self.rrs = {}         # (owner, TYPE) -> [rdata]  (final, refs resolved)
 
     def p(self, *rel):
@@ -168,6 +197,8 @@ class Builder:
 
     def rdata(self, rtype, text, who):
         text = text.replace("{web_ip}", model.WEB_V4)
+        if text.startswith("{vhost_ip:"):
+            return self.vhost_addr[text[len("{vhost_ip:"):-1]]
         if rtype == "TLSA":
             m = re.fullmatch(r"\s*(\d+)\s+(\d+)\s+(\d+)\s+\{([^}]+)\}\s*", text)
             if m:
@@ -182,20 +213,38 @@ class Builder:
     def build_records(self):
         alloc = Addresses()
         for infra in (model.NS_V4, model.NS_V6, model.RESOLVER_V4, model.RESOLVER_V6, model.WEB_V4,
-                      model.SCRIPT_WEB_V4):
+                      model.SCRIPT_WEB_V4, model.PROVIDER_NSD_V4):
             alloc.used.add(infra)
         for name, attrs in self.w.hosts.items():
             fam = attrs["family"]
+            # long-tail and faulty hosts need no listener of their own: their
+            # addresses come from the local-route ranges
+            pool = "tail" if attrs["smtp"] == "tail" or attrs.get("fault") else "main"
             addrs = {"A": [], "AAAA": []}
             explicit = attrs.get("address")
+            if explicit and attrs["smtp"] == "tail" and not in_local_ranges(explicit):
+                raise model.DefinitionError("host %s: a tail host's address must lie in %s or %s" % (
+                    name, model.TAIL_V4, model.TAIL_V6))
             if fam in ("ipv4", "dual"):
-                addrs["A"].append(alloc.take(4, explicit if fam == "ipv4" else None))
+                addrs["A"].append(alloc.take(4, explicit if fam == "ipv4" else None, pool))
             if fam in ("ipv6", "dual"):
-                addrs["AAAA"].append(alloc.take(6, explicit if fam == "ipv6" else None))
+                addrs["AAAA"].append(alloc.take(6, explicit if fam == "ipv6" else None, pool))
             self.host_addr[name] = addrs
             for t, lst in addrs.items():
                 for a in lst:
                     self.w.records.append((name, t, a, "host"))
+        for ident, ns in self.w.nameservers.items():
+            addrs = {"A": [], "AAAA": []}
+            if ns["family"] in ("ipv4", "dual"):
+                addrs["A"].append(alloc.take(4, pool="nsp"))
+            if ns["family"] in ("ipv6", "dual"):
+                addrs["AAAA"].append(alloc.take(6, pool="nsp"))
+            self.ns_addr[ident] = addrs
+            for t, lst in addrs.items():
+                self.w.records += [(ns["name"], t, a, "nameserver") for a in lst]
+        for name, attrs in self.w.web.items():
+            if attrs.get("delay_ms") or attrs.get("fault"):
+                self.vhost_addr[name] = alloc.take(4, pool="vhost")
         for owner, rtype, text, who in self.w.records:
             rd = self.rdata(rtype, text, who)
             lst = self.rrs.setdefault((fqdn(owner), rtype), [])
@@ -210,20 +259,22 @@ class Builder:
         return self.w.zone_of(zone.split(".", 1)[1] or ".")
 
     def zone_keys(self, zone):
-        keys = dnssec.zone_keys(self.keystore, zone, self.w.zones[zone])
+        keydir = os.path.dirname(self.p("zones", "keys", "x"))
+        keys = dnssec.zone_keys(self.keystore, zone, self.w.zones[zone], keydir)
         self.keys[zone] = keys
         for k in keys:   # a copy in the entry: tests/forgery signs with a zone's key
-            if k.signer:
+            if k.signer and os.path.dirname(k.signer) != keydir:   # (pooled keys are there already)
                 for ext in (".key", ".private"):
-                    shutil.copy(k.signer + ext, self.p("zones", "keys", os.path.basename(k.signer) + ext))
+                    shutil.copy(k.signer + ext, os.path.join(keydir, os.path.basename(k.signer) + ext))
         self.ds[zone] = dnssec.ds_lines(keys)
         return keys
 
     def zone_text(self, zone):
         """(zone file text, records to add after signing)."""
         lines = ["$TTL 3600",
-                 "%s SOA %s hostmaster.test. %d 3600 600 86400 300" % (zone, model.NS_NAME, int(self.now)),
-                 "%s NS %s" % (zone, model.NS_NAME)]
+                 "%s SOA %s hostmaster.test. %d 3600 600 86400 300" % (zone, self.w.zone_ns(zone),
+                                                                       int(self.now)),
+                 "%s NS %s" % (zone, self.w.zone_ns(zone))]
         if zone in (".", "test."):  # ns.test.: glue in the root, authoritative in test.
             lines += ["%s A %s" % (model.NS_NAME, model.NS_V4),
                       "%s AAAA %s" % (model.NS_NAME, model.NS_V6)]
@@ -239,7 +290,7 @@ class Builder:
                 ns = "ns." + child
                 into += ["%s NS %s" % (child, ns), "%s A %s" % (ns, model.UNREACHABLE_V4)]
                 continue
-            into.append("%s NS %s" % (child, model.NS_NAME))
+            into.append("%s NS %s" % (child, self.w.zone_ns(child)))
             if secure:
                 lines.extend(self.ds[child])
         for owner, rtype, rd in self.by_zone.get(zone, []):
@@ -303,24 +354,46 @@ class Builder:
         for name, a in self.w.hosts.items():
             for fam in ("A", "AAAA"):
                 for ip in self.host_addr[name][fam]:
-                    smtp.append({"name": bare(name), "ip": ip, "mode": a["smtp"],
-                                 "script": a.get("script"), "behaviour": a.get("behaviour"),
-                                 "tls": self.endpoints[name]["dir"]})
+                    entry = {"name": bare(name), "ip": ip, "mode": a["smtp"],
+                             "script": a.get("script"), "behaviour": a.get("behaviour"),
+                             "tls": self.endpoints[name]["dir"]}
+                    if a.get("fault"):
+                        entry["fault"] = a["fault"]
+                    if a["smtp"] == "tail":
+                        entry.update({k: a[k] for k in model.TAIL_KEYS})
+                    smtp.append(entry)
+        nameservers = [{"id": ident, "name": ns["name"], "delay_ms": ns["delay_ms"], "fault": ns["fault"],
+                        "ips": self.ns_addr[ident]["A"] + self.ns_addr[ident]["AAAA"]}
+                       for ident, ns in self.w.nameservers.items()]
+        vhosts = [{"name": bare(n), "ip": ip, "delay_ms": self.w.web[n].get("delay_ms") or 0,
+                   "fault": self.w.web[n].get("fault")} for n, ip in self.vhost_addr.items()]
+        # Addresses put on lo one by one: the infrastructure and every listener
+        # outside the local-route ranges (long-tail hosts, providers, vhosts
+        # with their own address cost nothing per address).
         v4 = [model.NS_V4, model.RESOLVER_V4, model.WEB_V4] + \
-            [s["ip"] for s in smtp if ":" not in s["ip"]]
+            [s["ip"] for s in smtp if ":" not in s["ip"] and not in_local_ranges(s["ip"])]
         if any(w["script"] for w in self.web_manifest):   # scripted vhosts (hostile peers)
             v4.append(model.SCRIPT_WEB_V4)
-        v6 = [model.NS_V6, model.RESOLVER_V6] + [s["ip"] for s in smtp if ":" in s["ip"]]
+        if self.w.nameservers:
+            v4.append(model.PROVIDER_NSD_V4)
+        v6 = [model.NS_V6, model.RESOLVER_V6] + [s["ip"] for s in smtp if ":" in s["ip"]
+                                                 and not in_local_ranges(s["ip"])]
         man = {
             "built_at": int(self.now),
             "resolver": model.RESOLVER_V4, "resolver6": model.RESOLVER_V6,
             "ns": [model.NS_V4, model.NS_V6], "web_ip": model.WEB_V4,
             "script_web_ip": model.SCRIPT_WEB_V4,
             "addresses": {"v4": sorted(set(v4)), "v6": sorted(set(v6))},
+            "local_ranges": model.LOCAL_RANGES,
             "files": {"ca": "ca.pem", "trust_anchor": "root.key", "root_hints": "root.hints",
                       "intermediate": "ca/intermediate.pem"},
-            "zones": [{"name": z, "file": f} for z, f in self.zone_files.items()],
+            # "nsd": which NSD serves the zone: "main" (192.0.2.53), or
+            # "providers" (behind the name-server providers' addresses)
+            "zones": [{"name": z, "file": f, "nsd": "providers" if self.w.zones[z].get("ns") else "main"}
+                      for z, f in self.zone_files.items()],
+            "provider_nsd": model.PROVIDER_NSD_V4,
             "smtp": smtp, "web": self.web_manifest,
+            "nameservers": nameservers, "vhost_addresses": vhosts,
             "scenarios": checks.derive_all(self),
         }
         self.write("manifest.json", json.dumps(man, separators=(",", ":")))

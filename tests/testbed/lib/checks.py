@@ -180,7 +180,7 @@ class Resolver:
                 return self.servfail(qname, qtype)
             seen.add(name)
             zone = self.w.zone_of(name)
-            if self.w.zones[zone].get("unreachable"):
+            if self.w.zone_dead(zone):   # nothing answers for it: the resolver gives up
                 return self.servfail(qname, qtype)
             wc = self.wildcard(name)
             owner = wc or name
@@ -246,6 +246,16 @@ def tlsa_expectations(b, r, host):
     return out
 
 
+def smtp_mode(attrs):
+    """What a client sees at an SMTP host: drop (connect times out), refused,
+    plain (no STARTTLS), starttls, or script (hostile peers)."""
+    if attrs.get("fault"):
+        return "drop" if attrs["fault"] == "drop" else "refused"
+    if attrs["smtp"] == "tail":
+        return "starttls" if attrs["starttls"] else "plain"
+    return attrs["smtp"]
+
+
 def derive_all(b):
     """{domain: {"checks": [...]}} for every scenario of the builder's world."""
     r = Resolver(b)
@@ -276,7 +286,9 @@ def zone_check(b, r, zone):
     expired = {(fqdn(x.split()[0]), x.split()[1].upper()) for x in o.get("expired_rrsig", [])}
     validity = o.get("validity", ["-1d", "+30d"])
     return {
-        "type": "zone", "zone": zone, "signed": o["signed"],
+        "type": "zone", "zone": zone, "signed": o["signed"], "ns": b.w.zone_ns(zone),
+        # the NSD holding the zone, and the one holding its parent (the DS)
+        "server": nsd_address(b, zone), "parent_server": nsd_address(b, b.parent_zone(zone)),
         "expired": model.reldays(validity[1], b.now) < b.now,   # every signature
         "dnskeys": sorted([k.flags, k.alg, k.tag] for k in keys if k.spec["publish"]),
         "rsa_bits": sorted([k.tag, k.spec["bits"]] for k in keys if k.spec["publish"] and "bits" in k.spec),
@@ -290,16 +302,36 @@ def zone_check(b, r, zone):
     }
 
 
+def nsd_address(b, zone):
+    return model.PROVIDER_NSD_V4 if b.w.zones[zone].get("ns") else model.NS_V4
+
+
 def scenario_zones(b, d, sc):
     """The served zones a scenario defines itself (its own and 'zones')."""
     names = ([d] if sc.get("zone", {}) is not False else []) + [fqdn(z) for z in sc.get("zones", {})]
-    return [z for z in names if not b.w.zones[z].get("unreachable")]
+    return [z for z in names if not b.w.zone_dead(z)]
+
+
+def nameserver_checks(b, d, sc):
+    """Per zone of the scenario served by a name-server provider: its
+    addresses answer for the zone after delay_ms, or (fault drop) never."""
+    names = ([d] if sc.get("zone", {}) is not False else []) + [fqdn(z) for z in sc.get("zones", {})]
+    out = []
+    for z in names:
+        ident = b.w.zones[z].get("ns")
+        if ident:
+            ns = b.w.nameservers[ident]
+            for ip in b.ns_addr[ident]["A"] + b.ns_addr[ident]["AAAA"]:
+                out.append({"type": "nameserver", "zone": z, "provider": ident, "ip": ip,
+                            "delay_ms": ns["delay_ms"], "fault": ns["fault"]})
+    return out
 
 
 def derive(b, r, webs, domain, sc):
     d = fqdn(domain)
     checks = [dict(r.lookup(d, "MX"), type="dns")]
     checks += [zone_check(b, r, z) for z in scenario_zones(b, d, sc)]
+    checks += nameserver_checks(b, d, sc)
     for mx in sc.get("mx", []):
         host = fqdn(mx["host"])
         if host == ".":
@@ -319,8 +351,9 @@ def derive(b, r, webs, domain, sc):
         chain_len = 1 if kind.startswith("self-signed") else (3 if attrs["chain"] == "full" else 2)
         for fam_t in ("A", "AAAA"):
             for ip in b.host_addr[final][fam_t]:
-                checks.append({"type": "smtp", "host": bare(final), "ip": ip, "mode": attrs["smtp"],
+                checks.append({"type": "smtp", "host": bare(final), "ip": ip, "mode": smtp_mode(attrs),
                                "behaviour": attrs.get("behaviour"),
+                               "delay_ms": attrs.get("delay_ms", 0), "greet_delay_ms": attrs.get("greet_delay_ms", 0),
                                "verify": VERIFY[kind], "chain_len": chain_len,
                                "leaf_spki_sha256": b.pki.tlsa_data(3, 1, 1, b.endpoints[final]["chain"][0]),
                                "tlsa": tlsa})
@@ -338,5 +371,7 @@ def derive(b, r, webs, domain, sc):
                        "verify": web["cert"], "status": web["status"], "redirect": web["redirect"],
                        "content_type": web["content_type"], "body_sha256": web["body_sha256"],
                        "body_len": web["body_len"], "script": web.get("script"),
-                       "behaviour": web.get("behaviour")})
+                       "behaviour": web.get("behaviour"),
+                       "ip": b.vhost_addr.get(name), "delay_ms": b.w.web[name].get("delay_ms") or 0,
+                       "fault": b.w.web[name].get("fault")})
     return checks

@@ -17,7 +17,11 @@ opt-out).  Then the signed file is post-processed:
 
 Key generation is cached across builds (ldns-keygen for RSA takes a quarter
 of a second per key) in <cache>/keys/, keyed by zone, position, algorithm,
-size and role.
+size and role.  A zone with the option key_pool N draws its keys from a pool
+of N key sets instead (<cache>/keys/.pool/<slot>/, the slot a hash of the
+zone name): thousands of zones then need N key generations, not thousands.
+ldns-signzone wants a key file whose owner is the zone, so a pooled key gets
+a per-zone copy of its .key (owner rewritten) and .private in the entry.
 """
 
 import base64
@@ -26,6 +30,7 @@ import os
 import shutil
 import struct
 import subprocess
+import threading
 
 import model
 from model import fqdn
@@ -84,14 +89,22 @@ class KeyStore:
 
     def __init__(self, root):
         self.root = root
+        self.locks = {}                     # key directory -> lock (zones sign in threads,
+        self.locks_lock = threading.Lock()  # and pooled keys are shared between zones)
 
-    def ldns_key(self, zone, index, alg, bits, flags):
+    def ldns_key(self, zone, index, alg, bits, flags, subdir=""):
         name = "root" if zone == "." else zone.rstrip(".")
-        d = os.path.join(self.root, name, "%d-%d-%s-%d" % (index, alg, bits or 0, flags))
+        d = os.path.join(self.root, subdir, name, "%d-%d-%s-%d" % (index, alg, bits or 0, flags))
+        with self.locks_lock:
+            lock = self.locks.setdefault(d, threading.Lock())
+        with lock:
+            return self._ldns_key(d, zone, alg, bits, flags)
+
+    def _ldns_key(self, d, zone, alg, bits, flags):
         found = [f[:-8] for f in os.listdir(d) if f.endswith(".private")] if os.path.isdir(d) else []
         if found:
             return os.path.join(d, found[0])
-        tmp = d + ".tmp-%d" % os.getpid()
+        tmp = d + ".tmp-%d-%d" % (os.getpid(), threading.get_ident())
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(tmp)
         argv = ["ldns-keygen", "-a", model.ALGORITHMS[alg]] + (["-b", str(bits)] if bits else [])
@@ -109,9 +122,29 @@ def read_public(basename):
     return "".join(fields[fields.index("DNSKEY") + 4:])
 
 
-def zone_keys(store, zone, opts):
-    """ZoneKey objects for a signed zone's key specs."""
+def pool_slot(zone, size):
+    """The pool key set a zone uses (deterministic, spread by a hash)."""
+    return int.from_bytes(hashlib.sha256(fqdn(zone).encode()).digest()[:8], "big") % size
+
+
+def pooled_key(store, zone, index, alg, bits, flags, size, keydir):
+    """A key of the pool, as an ldns key pair for zone in keydir."""
+    owner = "pool%d.invalid." % pool_slot(zone, size)
+    base = store.ldns_key(owner, index, alg, bits, flags, subdir=".pool")
+    public = read_public(base)
+    name = "root" if zone == "." else zone.rstrip(".")
+    out = os.path.join(keydir, "K%s+%03d+pool%d-%d" % (name, alg, pool_slot(zone, size), index))
+    with open(out + ".key", "w") as f:
+        f.write("%s\tIN\tDNSKEY\t%d 3 %d %s\n" % (zone, flags, alg, public))
+    shutil.copy(base + ".private", out + ".private")
+    return out
+
+
+def zone_keys(store, zone, opts, keydir=None):
+    """ZoneKey objects for a signed zone's key specs (keydir: where pooled
+    keys get their per-zone key files)."""
     keys = []
+    pool = opts.get("key_pool")
     for i, spec in enumerate(opts["keys"]):
         flags = model.KEY_ROLES[spec["role"]]
         if spec["alg"] in model.PRIVATE_ALGORITHMS:
@@ -119,6 +152,9 @@ def zone_keys(store, zone, opts):
             public = base64.b64encode(private_prefix(spec["alg"]) + hashlib.sha512(
                 ("private-key %d %s %d" % (spec["alg"], zone, i)).encode()).digest()).decode()
             keys.append(ZoneKey(zone, spec, flags, public, stand_in))
+        elif pool:
+            base = pooled_key(store, zone, i, spec["alg"], spec.get("bits"), flags, pool, keydir)
+            keys.append(ZoneKey(zone, spec, flags, read_public(base), base))
         else:
             base = store.ldns_key(zone, i, spec["alg"], spec.get("bits"), flags)
             keys.append(ZoneKey(zone, spec, flags, read_public(base), base))

@@ -21,18 +21,35 @@ SHARED_SCENARIOS = os.path.normpath(os.path.join(TESTBED, "..", "..", "..", "sha
 CATALOGUES = [os.path.join(SHARED_SCENARIOS, n) for n in ("catalogue.json", "dnssec-variety.json")]
 
 # Fixed infrastructure addresses (inside the private namespace only).
-NS_V4, NS_V6 = "192.0.2.53", "2001:db8::53"          # NSD: root, test., all zones
+NS_V4, NS_V6 = "192.0.2.53", "2001:db8::53"          # NSD: root, test., all zones without "ns"
+PROVIDER_NSD_V4 = "192.0.2.55"                       # 2nd NSD: the zones of name-server providers
 RESOLVER_V4, RESOLVER_V6 = "192.0.2.1", "2001:db8::1"  # Unbound (validating)
 WEB_V4 = "203.0.113.10"                              # nginx: every HTTPS vhost (SNI)
 SCRIPT_WEB_V4 = "203.0.113.11"                       # scripted HTTPS vhosts ("script": hostile peers)
 UNREACHABLE_V4 = "192.0.2.254"                       # never configured: nothing answers
 NS_NAME = "ns.test."
+# Address ranges made local with one route each (`ip route add local RANGE dev
+# lo`), so tens of thousands of addresses cost nothing at start-up:
+TAIL_V4, TAIL_V6 = "10.64.0.0/10", "2001:db8:64::/48"      # "smtp": "tail" and faulty hosts
+NSP_V4, NSP_V6 = "10.53.0.0/16", "2001:db8:53::/48"        # name-server providers
+VHOST_V4 = "10.44.0.0/16"                                  # vhosts with delay_ms or a fault
+LOCAL_RANGES = [TAIL_V4, TAIL_V6, NSP_V4, NSP_V6, VHOST_V4]
 
 HOST_KEYS = {"family", "cert", "cert_names", "chain", "smtp", "tlsa", "address", "script"}
 HOST_KEYS |= {"key"}   # named key the host serves (same key as {key:LABEL})
 HOST_KEYS |= {"behaviour"}   # what a scripted server ("smtp": "script") does there
+HOST_KEYS |= {"fault"}       # "drop" / "refuse": nft drops or refuses the host's packets
+TAIL_KEYS = {"delay_ms", "greet_delay_ms", "starttls"}   # only with "smtp": "tail"
+HOST_KEYS |= TAIL_KEYS
 CERT_KINDS = {"valid", "other-name", "expired", "self-signed", "self-signed-expired"}
-SMTP_MODES = {"starttls", "plain", "refused", "script"}
+SMTP_MODES = {"starttls", "plain", "refused", "script", "tail"}
+FAULTS = {"drop", "refuse"}
+# Bounds of the latency attributes (milliseconds).
+MAX_DELAY_MS = {"delay_ms": 10000, "greet_delay_ms": 600000}
+MAX_VHOST_DELAY_MS = 60000
+NS_PROVIDER_KEYS = {"delay_ms", "fault", "family"}
+MAX_NS_PROVIDERS = 4000
+MAX_KEY_POOL = 1000
 
 
 class DefinitionError(Exception):
@@ -96,11 +113,11 @@ def catalogue_domains(paths=None):
 def load_definitions(files):
     """Merge all definition files; later files win (same domain = replaced)."""
     defs = {"zones": {}, "hosts": {}, "web": {}, "records": [],
-            "templates": {}, "scenarios": {}, "pki": {}}
+            "templates": {}, "scenarios": {}, "pki": {}, "nameservers": {}}
     for path in files:
         with open(path) as f:
             data = json.load(f)
-        for key in ("zones", "hosts", "web", "templates", "scenarios"):
+        for key in ("zones", "hosts", "web", "templates", "scenarios", "nameservers"):
             defs[key].update(data.get(key, {}))
         defs["records"] += data.get("records", [])
         defs["pki"].update(data.get("pki", {}))   # {"seed": S}: deterministic PKI
@@ -136,6 +153,7 @@ class World:
         self.scenarios = {}   # domain -> resolved definition
         self.keys = set()     # labels of spare keys ({key:LABEL})
         self.pki = {}         # PKI options ("seed": deterministic keys and certificates)
+        self.nameservers = {} # provider id -> {"delay_ms", "fault", "family", "name"}
 
     # -- collection helpers -------------------------------------------------
     def add_zone(self, name, opts, who):
@@ -157,6 +175,7 @@ class World:
             raise DefinitionError("%s: host %s: unknown cert kind %r" % (who, name, attrs["cert"]))
         if attrs["smtp"] not in SMTP_MODES:
             raise DefinitionError("%s: host %s: unknown smtp mode %r" % (who, name, attrs["smtp"]))
+        tail_attrs(attrs, "%s: host %s" % (who, name))
         if name in self.hosts and self.hosts[name] != attrs:
             raise DefinitionError("%s: host %s defined twice differently" % (who, name))
         self.hosts[name] = attrs
@@ -173,6 +192,7 @@ class World:
         attrs.setdefault("path", "/.well-known/mta-sts.txt")
         if attrs["cert"] not in CERT_KINDS:
             raise DefinitionError("%s: web %s: unknown cert kind %r" % (who, name, attrs["cert"]))
+        vhost_latency_attrs(attrs, "%s: web %s" % (who, name))
         if name in self.web and self.web[name] != attrs:
             raise DefinitionError("%s: web host %s defined twice differently" % (who, name))
         self.web[name] = attrs
@@ -180,8 +200,42 @@ class World:
             self.records.append((name, "CNAME", fqdn(attrs["cname"]), who))
         elif attrs.get("script"):   # served by a scripted server, not nginx
             self.records.append((name, "A", SCRIPT_WEB_V4, who))
+        elif attrs.get("delay_ms") or attrs.get("fault"):   # own address (build.py allocates it)
+            self.records.append((name, "A", "{vhost_ip:%s}" % name, who))
         else:
             self.records.append((name, "A", "{web_ip}", who))
+
+    def add_nameserver(self, ident, attrs, who):
+        """A DNS provider: one name server <id>.ns.test. in front of NSD."""
+        if not re.fullmatch(r"[a-z0-9-]{1,40}", ident):
+            raise DefinitionError("%s: name-server provider %r: want [a-z0-9-]{1,40}" % (who, ident))
+        attrs = dict(attrs or {})
+        unknown = set(attrs) - NS_PROVIDER_KEYS
+        if unknown:
+            raise DefinitionError("%s: name-server provider %s: unknown key(s) %s" % (
+                who, ident, ", ".join(sorted(unknown))))
+        attrs.setdefault("delay_ms", 0)
+        attrs.setdefault("fault", None)
+        attrs.setdefault("family", "ipv4")
+        check_ms(attrs["delay_ms"], MAX_DELAY_MS["delay_ms"], "%s: name-server provider %s: delay_ms" % (who, ident))
+        if attrs["fault"] not in (None, "drop"):
+            raise DefinitionError("%s: name-server provider %s: fault %r (want \"drop\")" % (who, ident, attrs["fault"]))
+        if attrs["family"] not in ("ipv4", "ipv6", "dual"):
+            raise DefinitionError("%s: name-server provider %s: family %r" % (who, ident, attrs["family"]))
+        attrs["name"] = "%s.%s" % (ident, NS_NAME)
+        self.nameservers[ident] = attrs
+        if len(self.nameservers) > MAX_NS_PROVIDERS:
+            raise DefinitionError("more than %d name-server providers" % MAX_NS_PROVIDERS)
+
+    def zone_ns(self, zone):
+        """The name-server name of a zone (its provider's, or ns.test.)."""
+        ident = self.zones[zone].get("ns")
+        return self.nameservers[ident]["name"] if ident else NS_NAME
+
+    def zone_dead(self, zone):
+        """True when nothing answers for the zone (unreachable, or a provider that drops)."""
+        o = self.zones[zone]
+        return bool(o.get("unreachable") or o.get("ns") and self.nameservers[o["ns"]]["fault"])
 
     def add_record(self, line, who):
         parts = line.split(None, 2)
@@ -241,7 +295,7 @@ ALGORITHMS = {8: "RSASHA256", 10: "RSASHA512", 13: "ECDSAP256SHA256",
 PRIVATE_ALGORITHMS = {253, 254}
 KEY_ROLES = {"csk": 257, "ksk": 257, "zsk": 256}   # role -> DNSKEY flags
 ZONE_KEYS = {"signed", "ds", "validity", "corrupt_rrsig", "expired_rrsig", "unreachable",
-             "keys", "nsec3"}
+             "keys", "nsec3", "ns", "key_pool"}
 KEY_KEYS = {"alg", "role", "bits", "sign", "publish", "ds"}
 
 
@@ -254,6 +308,11 @@ def zone_options(opts, who):
         raise DefinitionError("%s: unknown zone option(s) %s" % (who, ", ".join(sorted(unknown))))
     opts.setdefault("signed", False)
     opts.setdefault("ds", opts["signed"])
+    if opts.get("ns") is not None and opts.get("unreachable"):
+        raise DefinitionError("%s: ns and unreachable exclude each other" % who)
+    pool = opts.get("key_pool")
+    if pool is not None and (not isinstance(pool, int) or isinstance(pool, bool) or not 1 <= pool <= MAX_KEY_POOL):
+        raise DefinitionError("%s: key_pool %r: want an integer 1..%d" % (who, pool, MAX_KEY_POOL))
     if not opts["signed"]:
         return opts
     opts["keys"] = [key_spec(k, "%s key %d" % (who, i)) for i, k in enumerate(opts.get("keys") or [{}])]
@@ -307,6 +366,39 @@ def key_spec(spec, who):
     return spec
 
 
+def check_ms(value, limit, who):
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= limit:
+        raise DefinitionError("%s %r: want an integer 0..%d (milliseconds)" % (who, value, limit))
+
+
+def tail_attrs(attrs, who):
+    """Check the long-tail and fault attributes of an SMTP host, fill defaults."""
+    fault = attrs.get("fault")
+    if fault is not None and fault not in FAULTS:
+        raise DefinitionError("%s: fault %r (want drop or refuse)" % (who, fault))
+    used = TAIL_KEYS & set(attrs)
+    if used and attrs["smtp"] != "tail":
+        raise DefinitionError("%s: %s only with \"smtp\": \"tail\"" % (who, ", ".join(sorted(used))))
+    if attrs["smtp"] != "tail":
+        return
+    for key, limit in MAX_DELAY_MS.items():
+        attrs.setdefault(key, 0)
+        check_ms(attrs[key], limit, "%s: %s" % (who, key))
+    attrs.setdefault("starttls", True)
+    if not isinstance(attrs["starttls"], bool):
+        raise DefinitionError("%s: starttls %r: want true or false" % (who, attrs["starttls"]))
+
+
+def vhost_latency_attrs(attrs, who):
+    """delay_ms and fault of a vhost: both give it its own address."""
+    if attrs.get("fault") is not None and attrs["fault"] not in FAULTS:
+        raise DefinitionError("%s: fault %r (want drop or refuse)" % (who, attrs["fault"]))
+    if attrs.get("delay_ms") is not None:
+        check_ms(attrs["delay_ms"], MAX_VHOST_DELAY_MS, "%s: delay_ms" % who)
+    if (attrs.get("delay_ms") or attrs.get("fault")) and (attrs.get("cname") or attrs.get("script")):
+        raise DefinitionError("%s: delay_ms / fault cannot go with cname or script" % who)
+
+
 def txt_rdata(text):
     """TXT rdata in zone-file syntax, split in 255-byte strings."""
     data = text.encode()
@@ -321,6 +413,8 @@ def load_world(files=None, catalogue=None):
     world.add_zone(".", {"signed": True}, "builtin")
     world.add_zone("test.", {"signed": True}, "builtin")
     world.pki = defs["pki"]
+    for ident, attrs in defs["nameservers"].items():
+        world.add_nameserver(ident, attrs, "global")
     for name, opts in defs["zones"].items():
         world.add_zone(name, opts, "global")
     for name, attrs in defs["hosts"].items():
@@ -335,7 +429,29 @@ def load_world(files=None, catalogue=None):
         raise DefinitionError("catalogue domains without a testbed definition: " + ", ".join(missing))
     for domain in defs["scenarios"]:
         world.add_scenario(domain, resolve_scenario(defs, domain))
+    for zone, opts in world.zones.items():
+        if opts.get("ns") is not None and opts["ns"] not in world.nameservers:
+            raise DefinitionError("zone %s: ns %r: no such name-server provider (top-level \"nameservers\")"
+                                  % (zone, opts["ns"]))
+        check_provider_nesting(world, zone)
     return world
+
+
+def check_provider_nesting(world, zone):
+    """Provider zones are all served by one NSD behind the providers'
+    addresses; a query through one provider for a name in another's zone
+    below it would be answered there directly, skipping the other provider
+    (its delay or fault).  So zones of different providers must not nest."""
+    ident = world.zones[zone].get("ns")
+    if not ident or zone == ".":
+        return
+    labels = zone.rstrip(".").split(".")
+    for i in range(1, len(labels)):
+        anc = ".".join(labels[i:]) + "."
+        other = world.zones.get(anc, {}).get("ns")
+        if other and other != ident:
+            raise DefinitionError("zone %s (ns %s) lies below zone %s (ns %s): zones of different "
+                                  "name-server providers cannot nest" % (zone, ident, anc, other))
 
 
 def reldays(spec, now):

@@ -42,7 +42,18 @@ def setup_network(man):
     sh("ip", "link", "set", "lo", "up")
     batch = ["addr add %s/32 dev lo" % a for a in man["addresses"]["v4"]]
     batch += ["addr add %s/128 dev lo nodad" % a for a in man["addresses"]["v6"]]
+    # Whole ranges local at once (long-tail MX hosts, name-server providers,
+    # vhosts with their own address): any address in them can be bound or
+    # connected to without an `addr add` each.
+    batch += ["route add local %s dev lo" % r for r in man.get("local_ranges", [])]
     sh("ip", "-batch", "-", input="\n".join(batch) + "\n", text=True)
+
+
+def setup_nft(man, run):
+    """Faults by address (drop / refuse) and the long-tail redirect (lib/servers.py)."""
+    path = servers.nft_ruleset(man, run)
+    if path:
+        sh("nft", "-f", path)
 
 
 def setup_mounts(man):
@@ -104,6 +115,9 @@ def start_servers(man, entry, run):
         record_server(run, name, p.pid, argv)
 
     start("nsd", servers.nsd(man, entry, run))
+    provider_nsd = servers.nsd(man, entry, run, "providers")
+    if provider_nsd:
+        start("nsd-providers", provider_nsd)
     start("unbound", servers.unbound(man, entry, run))
     if man["web"]:
         start("nginx", servers.nginx(man, entry, run))
@@ -112,10 +126,19 @@ def start_servers(man, entry, run):
         start("postfix", pf)
     for argv in servers.scripted(man, entry, run):
         start(os.path.splitext(os.path.basename(argv[1]))[0], argv)
+    for name, argv in (("tail_server", servers.tail(man, entry, run)),
+                       ("delay_server", servers.delay(man, entry, run))):
+        if argv:
+            start(name, argv)
     targets = [(man["ns"][0], 53), (man["resolver"], 53)]
+    if any(s["mode"] == "tail" and not s.get("fault") for s in man["smtp"]):
+        targets.append(("127.0.0.1", servers.TAIL_PORT))
+    targets += servers.delay_targets(man)
+    if provider_nsd:
+        targets.append((man["provider_nsd"], 53))
     if man["web"]:
         targets.append((man["web_ip"], 443))
-    targets += [(s["ip"], 25) for s in man["smtp"] if s["mode"] != "refused"]
+    targets += [(s["ip"], 25) for s in man["smtp"] if s["mode"] not in ("refused", "tail") and not s.get("fault")]
     if any(w.get("script") for w in man["web"]):
         targets.append((man["script_web_ip"], 443))
     wait_listening(targets, procs)
@@ -186,6 +209,7 @@ def main():
     try:
         setup_network(man)
         run = setup_mounts(man)
+        setup_nft(man, run)
         trace("namespace ready")
         procs = start_servers(man, entry, run)
         trace("servers listening")
