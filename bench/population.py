@@ -193,13 +193,18 @@ def main():
     ap.add_argument("--signing", type=json.loads, default=None,
                     help="testbed zone options (JSON) for the signed zones")
     args = ap.parse_args()
-    extras, domains, meta = build(args.n, args.seed, args.dns_only, args.signing)
-    os.makedirs(args.outdir, exist_ok=True)
-    with open(os.path.join(args.outdir, "population.json"), "w") as f:
+    write_outputs(args.outdir, *build(args.n, args.seed, args.dns_only, args.signing))
+
+
+def write_outputs(outdir, extras, domains, meta):
+    """population.json (testbed extras), domains.txt (scan list), meta.json
+    (counts); sorted keys, so the same population gives the same bytes."""
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "population.json"), "w") as f:
         json.dump(extras, f, separators=(",", ":"), sort_keys=True)
-    with open(os.path.join(args.outdir, "domains.txt"), "w") as f:
+    with open(os.path.join(outdir, "domains.txt"), "w") as f:
         f.write("\n".join(domains) + "\n")
-    with open(os.path.join(args.outdir, "meta.json"), "w") as f:
+    with open(os.path.join(outdir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1, sort_keys=True)
 
 
