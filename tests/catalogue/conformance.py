@@ -23,9 +23,10 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import shared_contract  # noqa: E402  (the shared catalogues, or one line saying where)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "scenarios"))
-DEFAULT_CATALOGUES = [os.path.join(SHARED, n) for n in ("catalogue.json", "dnssec-variety.json")]
 KNOWN_FAILURES = os.path.join(HERE, "known_failures.json")
 PROFILES = ["opportunistic", "mta-sts", "dane", "dane+mta-sts"]
 EXIT_AT_RISK, EXIT_INCOMPLETE = 2, 4
@@ -99,13 +100,7 @@ def main():
     ap.add_argument("--save", help="write every JSON result to this file")
     ap.add_argument("--strict", action="store_true", help="count known failures as failures")
     args = ap.parse_args()
-    env = [p for p in os.environ.get("STSDANE_CATALOGUE", "").split(":") if p]
-    files = args.catalogue or env or DEFAULT_CATALOGUES
-    missing = [f for f in files if not os.path.isfile(f)]
-    if missing:
-        print(f"conformance: catalogue {missing[0]} not found (the public catalogues live in "
-              f"../shared/scenarios next to the checkout; or give --catalogue FILE)", file=sys.stderr)
-        return 2
+    files = shared_contract.catalogues("conformance", args.catalogue, both=True)
     scenarios = [s for f in files for s in json.load(open(f))["scenarios"]]
     if args.only:
         scenarios = [s for s in scenarios if s["domain"] in args.only]

@@ -29,7 +29,9 @@ make_work
 opts=(--smtp-timeout 3 --https-timeout 4 --dns-timeout 3 --rate 4 --concurrency 4 --no-progress)
 server="$repo/tests/testbed/server"
 
-python3 - "${STSDANE_CATALOGUE:-$repo/../shared/scenarios/catalogue.json}" >"$work/list.txt" <<'PY'
+catalogue="$(python3 "$repo/tests/lib/shared_contract.py" hostile-faults | head -n 1)"
+[ -n "$catalogue" ] || exit 1 # the one line saying where the catalogue should be is printed
+python3 - "$catalogue" >"$work/list.txt" <<'PY'
 import json, sys
 domains = [s["domain"] for s in json.load(open(sys.argv[1]))["scenarios"]]
 for _ in range(6):

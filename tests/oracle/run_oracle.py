@@ -30,9 +30,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import shared_contract  # noqa: E402  (the shared catalogues, or one line saying where)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCENARIOS = os.path.join(HERE, "..", "..", "..", "shared", "scenarios")
-DEFAULT_CATALOGUES = [os.path.join(SCENARIOS, "catalogue.json"), os.path.join(SCENARIOS, "dnssec-variety.json")]
 
 LOOKUPS = {"ok", "nxdomain", "nodata", "error"}
 DNSSEC = {"secure", "insecure", "bogus", "indeterminate"}
@@ -110,7 +111,7 @@ def delv_anchor_config(zone_text):
 
 def catalogue_domains(paths):
     domains = []
-    for path in paths:
+    for path in shared_contract.catalogues("oracle", paths):
         with open(path) as f:
             for s in json.load(f)["scenarios"]:
                 domains.append((s["domain"], os.path.basename(path)))
@@ -276,7 +277,7 @@ def main():
 
     built = testbed_domains()
     domains, skipped = [], []
-    for domain, source in catalogue_domains(args.catalogue or DEFAULT_CATALOGUES):
+    for domain, source in catalogue_domains(args.catalogue or shared_contract.default_catalogues(both=True)):
         (domains if domain in built else skipped).append((domain, source))
     for domain, source in skipped:
         print(f"skip {domain} ({source}): this testbed does not build it")

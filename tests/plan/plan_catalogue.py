@@ -23,6 +23,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import shared_contract  # noqa: E402  (the shared catalogues, or one line saying where)
+
 STATUSES = {"in-place", "ready", "needs-work", "unknown", "blocked", "no-mail"}
 PROTOCOLS = ("mta-sts", "dane", "dane+mta-sts")
 
@@ -97,8 +100,7 @@ def problems_for(row, code, out, check_code):
 
 def main():
     stsdane = sys.argv[1]
-    here = os.path.dirname(os.path.abspath(__file__))
-    catalogue = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "../../../shared/scenarios/catalogue.json")
+    catalogue = shared_contract.catalogues("plan-catalogue", sys.argv[2] if len(sys.argv) > 2 else None)[0]
     with open(catalogue) as f:
         rows = json.load(f)["scenarios"]
     passed = failed = 0

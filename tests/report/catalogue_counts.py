@@ -25,9 +25,11 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import shared_contract  # noqa: E402  (the shared catalogues, or one line saying where)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
-DEFAULT_CATALOGUE = os.path.join(ROOT, "..", "shared", "scenarios", "catalogue.json")
 PROFILES = ["opportunistic", "mta-sts", "dane", "dane+mta-sts"]
 OUTCOMES = ["protected", "partial", "unprotected", "fail", "no-mail", "unknown"]
 
@@ -147,8 +149,9 @@ def main():
     ap.add_argument("stsdane")
     ap.add_argument("--scan", help="JSONL scan of the catalogue (default: scan it now)")
     ap.add_argument("--report", help="report --json of the scan (default: make it now)")
-    ap.add_argument("--catalogue", default=os.environ.get("STSDANE_CATALOGUE", DEFAULT_CATALOGUE))
+    ap.add_argument("--catalogue", default=shared_contract.default_catalogues()[0])
     args = ap.parse_args()
+    shared_contract.catalogues("report-catalogue-counts", args.catalogue)
     scenarios = json.load(open(args.catalogue, encoding="utf-8"))["scenarios"]
     with tempfile.TemporaryDirectory() as tmp:
         scan = args.scan

@@ -25,9 +25,11 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import shared_contract  # noqa: E402  (the shared catalogues, or one line saying where)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCAN = os.path.join(HERE, "fixtures", "catalogue-scan.jsonl")
-DEFAULT_CATALOGUE = os.path.join(HERE, "..", "..", "..", "shared", "scenarios", "catalogue.json")
 
 
 class Page(html.parser.HTMLParser):
@@ -99,8 +101,9 @@ def main():
     ap.add_argument("stsdane")
     ap.add_argument("--scan", default=DEFAULT_SCAN)
     ap.add_argument("--live", action="store_true", help="scan the catalogue now (inside the testbed)")
-    ap.add_argument("--catalogue", default=os.environ.get("STSDANE_CATALOGUE", DEFAULT_CATALOGUE))
+    ap.add_argument("--catalogue", default=shared_contract.default_catalogues()[0])
     args = ap.parse_args()
+    shared_contract.catalogues("report-drilldown", args.catalogue)
     catalogue = json.load(open(args.catalogue, encoding="utf-8"))["scenarios"]
     live_dir = tempfile.TemporaryDirectory() if args.live else None
     if live_dir:
