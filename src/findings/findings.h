@@ -2,8 +2,8 @@
  * Findings: every problem stsdane reports, with its stable code, severity,
  * RFC 8460 result type, location and (where it can be computed) a remedy.
  */
-#ifndef SD_CORE_FINDINGS_H
-#define SD_CORE_FINDINGS_H
+#ifndef SD_FINDINGS_FINDINGS_H
+#define SD_FINDINGS_FINDINGS_H
 
 #include <stdarg.h>
 #include <stddef.h>

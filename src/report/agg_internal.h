@@ -1,6 +1,6 @@
 /* Internals shared by the aggregate sources (not part of the report API). */
-#ifndef SD_AGGREGATE_INTERNAL_H
-#define SD_AGGREGATE_INTERNAL_H
+#ifndef SD_REPORT_AGG_INTERNAL_H
+#define SD_REPORT_AGG_INTERNAL_H
 
 #include <stddef.h>
 #include <time.h>

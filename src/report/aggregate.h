@@ -9,8 +9,8 @@
  * Nothing per domain is kept, so memory does not grow with the scan except
  * for the per-TLD and per-operator maps.
  */
-#ifndef SD_AGGREGATE_H
-#define SD_AGGREGATE_H
+#ifndef SD_REPORT_AGGREGATE_H
+#define SD_REPORT_AGGREGATE_H
 
 #include <stddef.h>
 #include <time.h>

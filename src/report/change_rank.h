@@ -3,8 +3,8 @@
  * topic it belongs to: `stsdane diff` lists protection lost first and
  * rotations that kept the verdict last, and filters by topic (--only).
  */
-#ifndef SD_AGGREGATE_CHANGE_RANK_H
-#define SD_AGGREGATE_CHANGE_RANK_H
+#ifndef SD_REPORT_CHANGE_RANK_H
+#define SD_REPORT_CHANGE_RANK_H
 
 #include <cjson/cJSON.h>
 

@@ -6,8 +6,8 @@
  * definitions in aggregate.c and tables.c. Lists kept in memory are capped
  * (for the page); the full lists are streamed to a CSV file.
  */
-#ifndef SD_AGGREGATE_DRILL_H
-#define SD_AGGREGATE_DRILL_H
+#ifndef SD_REPORT_DRILL_H
+#define SD_REPORT_DRILL_H
 
 #include <stdio.h>
 

@@ -4,8 +4,8 @@
  * statuses) and the comparison of two snapshots of a domain. Used by
  * `stsdane diff OLD NEW` and `stsdane report --over-time`.
  */
-#ifndef SD_AGGREGATE_HISTORY_H
-#define SD_AGGREGATE_HISTORY_H
+#ifndef SD_REPORT_HISTORY_H
+#define SD_REPORT_HISTORY_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * wrote the rows and with which scan options, when the scan ran, and how many
  * rows were measured or not (and why). Shown first in every output format.
  */
-#ifndef SD_AGGREGATE_PROVENANCE_H
-#define SD_AGGREGATE_PROVENANCE_H
+#ifndef SD_REPORT_PROVENANCE_H
+#define SD_REPORT_PROVENANCE_H
 
 #include <stdio.h>
 

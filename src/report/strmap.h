@@ -1,8 +1,8 @@
 /* A small string -> counter map for report aggregation (finding codes,
  * conflict codes, HTTP statuses, operators, TLDs). Keys are copied; each
  * entry carries a count and an optional owned extension pointer. */
-#ifndef SD_AGGREGATE_STRMAP_H
-#define SD_AGGREGATE_STRMAP_H
+#ifndef SD_REPORT_STRMAP_H
+#define SD_REPORT_STRMAP_H
 
 #include <stddef.h>
 

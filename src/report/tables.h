@@ -4,8 +4,8 @@
  * A numeric cell carries its count and denominator; renderers show
  * "count (percent)" and chart the percentages.
  */
-#ifndef SD_AGGREGATE_TABLES_H
-#define SD_AGGREGATE_TABLES_H
+#ifndef SD_REPORT_TABLES_H
+#define SD_REPORT_TABLES_H
 
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /* Deep copies of probe results, so a domain result owns its evidence even
  * after the prober's cache is gone. */
-#ifndef SD_CORE_PROBE_COPY_H
-#define SD_CORE_PROBE_COPY_H
+#ifndef SD_RESULT_PROBE_COPY_H
+#define SD_RESULT_PROBE_COPY_H
 
 #include "smtp/prober.h"
 

@@ -5,8 +5,8 @@
  * findings; src/result/result_json.c writes the JSON contract of
  * ../shared/spec/verdicts.md.
  */
-#ifndef SD_CORE_RESULT_H
-#define SD_CORE_RESULT_H
+#ifndef SD_RESULT_RESULT_H
+#define SD_RESULT_RESULT_H
 
 #include <stddef.h>
 #include <time.h>

@@ -1,6 +1,6 @@
 /* A scan row back into the part of a result the text renderer shows. */
-#ifndef SD_COMPARE_RESULT_FROM_JSON_H
-#define SD_COMPARE_RESULT_FROM_JSON_H
+#ifndef SD_RESULT_RESULT_FROM_JSON_H
+#define SD_RESULT_RESULT_FROM_JSON_H
 
 #include <cjson/cJSON.h>
 

@@ -1,6 +1,6 @@
 /* The JSON object per domain: the contract of ../shared/spec/verdicts.md. */
-#ifndef SD_CORE_RESULT_JSON_H
-#define SD_CORE_RESULT_JSON_H
+#ifndef SD_RESULT_RESULT_JSON_H
+#define SD_RESULT_RESULT_JSON_H
 
 #include <cjson/cJSON.h>
 
