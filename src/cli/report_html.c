@@ -33,6 +33,9 @@ static const char style[] =
     "svg{display:block;margin:.4em 0 1em;max-width:100%}svg text{font-size:12px;fill:#212121}"
     "nav ul{columns:2}td a{color:#0d47a1}details{margin:.2em 0}details.list ul{columns:3;font-size:.88em}"
     "pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.82em;background:#fafafa;padding:.5em}"
+    /* input paths and SHA-256 digests have no break opportunity: a clone at
+     * a longer path made the page wider than the window */
+    "#t-inputs td{overflow-wrap:anywhere}"
     "@media print{body{margin:0;max-width:none}nav{display:none}figure,table{break-inside:avoid}"
     "h2{break-before:auto}}";
 
