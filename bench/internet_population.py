@@ -2,6 +2,7 @@
 """A mail-domain population shaped like the internet, for bench/internet (issue 14).
 
     bench/internet_population.py N OUTDIR [--seed S] [--no-vhosts] [--without FEATURES]
+                                 [--dns-delay MIN,MAX]
 
 Writes OUTDIR/population.json (testbed extras, STSDANE_TESTBED_EXTRA),
 OUTDIR/domains.txt (the scan list) and OUTDIR/meta.json (the counts, the
@@ -138,8 +139,9 @@ def testbed_features():
 
 
 class Population:
-    def __init__(self, n, seed, vhosts, features):
+    def __init__(self, n, seed, vhosts, features, dns_delay=NS_DELAY_MS):
         self.n, self.seed, self.vhosts, self.f = n, seed, vhosts, features
+        self.dns_delay = tuple(dns_delay)
         self.rng = random.Random(seed)
         self.extras = {"zones": {}, "hosts": {}, "records": [], "scenarios": {}}
         self.host_addrs = {}      # MX host name -> number of addresses (IPv4 + IPv6)
@@ -170,9 +172,8 @@ class Population:
         # a few big DNS operators carry most zones
         self.ns_weights = [1.0 / (i + 1) for i in range(NS_PROVIDERS)]
         if "nameservers" in self.f:
-            self.extras["nameservers"] = {i: {"delay_ms": rng.randint(*NS_DELAY_MS)} for i in self.ns_ids}
+            self.extras["nameservers"] = {i: {"delay_ms": rng.randint(*self.dns_delay)} for i in self.ns_ids}
             self.extras["nameservers"]["nsdead"] = {"fault": "drop"}
-            self.extras["nameservers"]["nsp-tld"] = {"delay_ms": NS_DELAY_MS[0], "family": "dual"}
 
     def pick_ns(self):
         return self.rng.choices(self.ns_ids, self.ns_weights)[0]
@@ -223,8 +224,10 @@ class Population:
         self.host_addrs[name] = 2 if family == "dual" else 1
 
     def tlds(self):
+        # The parents stay on the testbed's main NSD (no added delay): zones of
+        # different name-server providers cannot nest (docs/testbed.md).
         for zone, _, opts in TLDS:
-            self.extras["zones"][zone] = self.zone(opts, "nsp-tld")
+            self.extras["zones"][zone] = self.zone(opts)
         for zone, _ in STS_HOSTERS:
             self.extras["zones"][zone] = self.zone({"signed": False}, "nsp00")
             self.extras["records"].append("mta-sts.%s A {web_ip}" % zone)
@@ -442,6 +445,7 @@ class Population:
         return {
             "domains": self.n, "seed": self.seed, "vhosts": self.vhosts,
             "features": sorted(self.f), "features_missing": sorted(features_missing),
+            "dns_delay_ms": list(self.dns_delay) if "nameservers" in self.f else None,
             "zones": zones, "domain_zones": self.domain_zones, "signed_domain_zones": self.signed_domain_zones,
             "categories": self.counts["categories"], "mx_class": self.counts["mx_class"],
             "signing": self.counts["signing"],
@@ -457,13 +461,13 @@ class Population:
         }
 
 
-def generate(n, seed, vhosts=True, without=()):
+def generate(n, seed, vhosts=True, without=(), dns_delay=NS_DELAY_MS):
     have = testbed_features()
     features = have - set(without)
-    pop = Population(n, seed, vhosts, features)
+    pop = Population(n, seed, vhosts, features, dns_delay)
     domains = pop.build()
-    pop.extras["about"] = "bench/internet_population.py %d --seed %d%s (features: %s)" % (
-        n, seed, "" if vhosts else " --no-vhosts", ", ".join(sorted(features)) or "none")
+    pop.extras["about"] = "bench/internet_population.py %d --seed %d%s --dns-delay %d,%d (features: %s)" % (
+        n, seed, "" if vhosts else " --no-vhosts", dns_delay[0], dns_delay[1], ", ".join(sorted(features)) or "none")
     if not pop.extras["records"]:
         del pop.extras["records"]
     return pop.extras, domains, pop.meta(set(FEATURES) - features)
@@ -476,13 +480,21 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-vhosts", action="store_true", help="leave out the HTTPS policy hosts")
     ap.add_argument("--without", default="", help="testbed features to leave out: " + ", ".join(FEATURES))
+    ap.add_argument("--dns-delay", default="%d,%d" % NS_DELAY_MS,
+                    help="MIN,MAX ms of the name-server providers' delays (%d,%d)" % NS_DELAY_MS)
     args = ap.parse_args()
+    try:
+        dns_delay = tuple(int(x) for x in args.dns_delay.split(","))
+        if len(dns_delay) != 2 or not 0 <= dns_delay[0] <= dns_delay[1] <= 10000:
+            raise ValueError
+    except ValueError:
+        sys.exit("internet_population: --dns-delay %r: want MIN,MAX in ms (0..10000)" % args.dns_delay)
     without = [w for w in args.without.split(",") if w]
     bad = set(without) - set(FEATURES)
     if bad or args.n < 1:
         sys.exit("internet_population: unknown feature(s) %s (known: %s), or N < 1" % (
             ", ".join(sorted(bad)), ", ".join(FEATURES)))
-    write_outputs(args.outdir, *generate(args.n, args.seed, not args.no_vhosts, without))
+    write_outputs(args.outdir, *generate(args.n, args.seed, not args.no_vhosts, without, dns_delay))
 
 
 if __name__ == "__main__":
