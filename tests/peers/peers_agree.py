@@ -20,16 +20,22 @@ domains. Points, per domain (docs/bench.md, "Peer pipeline"):
         NONE <=> no usable _mta-sts record; FETCH_ERROR <=> no valid policy
         (fetch failed, policy invalid, or the lookup failed)
 
-Some differences are the tools' documented behaviour, not a disagreement
-about the domain; they are matched by condition (never by domain name) and
-reported as "differs-known":
+Some differences are the tools' documented behaviour or default timeouts,
+not a disagreement about the domain; they are matched by condition (never
+by domain name) and reported as "differs-known":
   * mta-sts-query checks less than RFC 8461 asks: it accepts an id with other
     characters than [A-Za-z0-9] and MX patterns that are not host names, so
     it reports VALID where stsdane has fetched the same policy (same mode)
     and found it invalid;
   * mta-sts-query refuses a policy served with another Content-Type than
     text/plain (FETCH_ERROR) where stsdane accepts it with a warning
-    (finding sts-policy-content-type).
+    (finding sts-policy-content-type);
+  * mta-sts-query gives up after 4 s (its default timeout) on a policy host
+    that answers later, which stsdane (60 s) fetches;
+  * posttls-finger "[host]" makes no MX lookup and applies the host's
+    secure TLSA records even when the domain's MX RRset is insecure (Postfix
+    does too, with smtp_tls_dane_insecure_mx_policy = dane); stsdane judges
+    DANE not applicable there (docs/verdicts.md, section 2).
 
 Output: one line per domain and point (agree / DISAGREE / differs-known /
 n/a), then `N agree, M disagree, K differs-known`. Exit status 1 on any
@@ -128,16 +134,26 @@ DANE_MAP = {"matched": "authenticated", "failed": "failed", "lookup-error": "dns
             "unusable": "tls-only", "-": "not-applicable"}
 
 
-def point_dane(host, finger, mx):
+def point_dane(host, finger, mx, row):
     outcome, dane = finger[1], finger[2]
     if outcome == "failed" and dane != "lookup-error":
         return ("n/a", "%s: no session" % host)
     want = DANE_MAP.get(dane)
     got = mx.get("dane")
-    return ("agree" if want == got else "DISAGREE", "%s: posttls-finger %s, stsdane %s" % (host, dane, got))
+    text = "%s: posttls-finger %s, stsdane %s" % (host, dane, got)
+    if want == got:
+        return ("agree", text)
+    if got == "not-applicable" and row.get("mx_dnssec") == "insecure" and dane != "-":
+        # "[host]" makes no MX lookup, so posttls-finger applies the host's
+        # TLSA records whatever the domain's MX RRset (so does Postfix with
+        # smtp_tls_dane_insecure_mx_policy = dane); stsdane: not applicable
+        # under an insecure MX RRset (docs/verdicts.md section 2).
+        return ("differs-known", text + " (MX RRset insecure)")
+    return ("DISAGREE", text)
 
 
-def point_sts(sts_result, sts_mode, row):
+def point_sts(sts, row):
+    sts_result, sts_mode, why = sts[1], sts[2], sts[4]
     m = row.get("mtasts") or {}
     status, policy, record = m.get("status"), m.get("policy") or {}, m.get("record") or {}
     fetched = policy.get("fetch") == "ok"
@@ -153,8 +169,14 @@ def point_sts(sts_result, sts_mode, row):
         ok = status == "absent" or (status == "invalid" and (not record or not record.get("valid")))
         return ("agree" if ok else "DISAGREE", desc)
     if sts_result == "FETCH_ERROR":
-        if status == "valid" and fetched and (policy.get("content_type") or "").split(";")[0].strip() != "text/plain":
+        plain = (policy.get("content_type") or "").split(";")[0].strip() == "text/plain"
+        if status == "valid" and fetched and not plain:
             return ("differs-known", desc + ": mta-sts-query refuses Content-Type %s" % policy.get("content_type"))
+        if status == "valid" and fetched and plain and why == "(empty)":
+            # mta-sts-query's messageless failures are its timeout or an
+            # answer that is not 200 / text/plain / small; stsdane got 200,
+            # text/plain, a valid (small) policy, so it was the timeout.
+            return ("differs-known", desc + ": mta-sts-query gave up after its 4 s timeout")
         ok = status in ("invalid",) or m.get("dnssec") == "bogus" or m.get("lookup") not in ("ok", "nxdomain", "nodata")
         return ("agree" if ok else "DISAGREE", desc)
     return ("n/a", desc)
@@ -164,7 +186,7 @@ def compare(workdir, rows):
     domains = load_tsv(os.path.join(workdir, "domains.tsv"), 7)
     dig = load_tsv(os.path.join(workdir, "dig.tsv"), 4)
     finger = load_tsv(os.path.join(workdir, "finger.tsv"), 4)
-    sts = load_tsv(os.path.join(workdir, "sts.tsv"), 4)
+    sts = load_tsv(os.path.join(workdir, "sts.tsv"), 5)
     results = []  # (domain, point, verdict, text)
     for domain in domains:
         row = rows.get(domain)
@@ -179,8 +201,8 @@ def compare(workdir, rows):
                 if host not in finger or host not in by_host:
                     continue
                 results.append((domain, "tls") + point_tls(host, finger[host], by_host[host]))
-                results.append((domain, "dane") + point_dane(host, finger[host], by_host[host]))
-        results.append((domain, "sts") + point_sts(sts[domain][1], sts[domain][2], row))
+                results.append((domain, "dane") + point_dane(host, finger[host], by_host[host], row))
+        results.append((domain, "sts") + point_sts(sts[domain], row))
     return results
 
 
