@@ -55,6 +55,7 @@ class Config:
         if ctx is None:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(path)
+            ctx.num_tickets = 0   # no TLS 1.3 session tickets: senders of a probe never resume
             if len(self.contexts) >= CONTEXT_CACHE:
                 self.contexts.popitem(last=False)
         self.contexts[path] = ctx

@@ -184,7 +184,8 @@ def wait_cmd(p, got):
 
 def main():
     entry, cmd = sys.argv[1], sys.argv[2:]
-    with open(os.path.join(entry, "manifest.json")) as f:
+    runtime = os.path.join(entry, "runtime.json")   # (entries built before it existed: the manifest)
+    with open(runtime if os.path.exists(runtime) else os.path.join(entry, "manifest.json")) as f:
         man = json.load(f)
     got = {"sig": None}
     child = {"p": None}
