@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -104,6 +105,46 @@ def wait_listening(targets, procs):
         time.sleep(0.05)
 
 
+def soa_query(zone):
+    q = b"\x12\x34\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+    for label in zone.rstrip(".").split("."):
+        if label:
+            q += bytes([len(label)]) + label.encode()
+    return q + b"\x00\x00\x06\x00\x01"
+
+
+def wait_zones_loaded(man, procs):
+    """NSD listens before it has read its zones (100,000 zones take it tens
+    of seconds): ask each NSD for the SOA of the last zone it loads until it
+    answers authoritatively."""
+    last = {}
+    for z in man["zones"]:
+        last[z.get("nsd", "main")] = z["name"]
+    servers_ = {"main": man["ns"][0], "providers": man.get("provider_nsd")}
+    deadline = time.monotonic() + START_TIMEOUT + len(man["zones"]) / 1000.0
+    for which, zone in last.items():
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.settimeout(0.2)
+        try:
+            while True:
+                for name, p in procs:
+                    if p.poll() is not None:
+                        raise RuntimeError("%s exited with status %s during start-up" % (name, p.returncode))
+                sock.sendto(soa_query(zone), (servers_[which], 53))
+                try:
+                    reply = sock.recv(4096)
+                    # flags: QR and AA set, rcode NOERROR
+                    if len(reply) >= 12 and reply[2] & 0x84 == 0x84 and reply[3] & 0x0F == 0:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("NSD (%s) has not loaded zone %s in time" % (which, zone))
+                time.sleep(0.1)
+        finally:
+            sock.close()
+
+
 def start_servers(man, entry, run):
     procs = []
     log = open(os.path.join(run, "logs", "servers.out"), "ab")
@@ -142,6 +183,8 @@ def start_servers(man, entry, run):
     if any(w.get("script") for w in man["web"]):
         targets.append((man["script_web_ip"], 443))
     wait_listening(targets, procs)
+    trace("listening")
+    wait_zones_loaded(man, procs)
     return procs
 
 
@@ -213,7 +256,7 @@ def main():
         setup_nft(man, run)
         trace("namespace ready")
         procs = start_servers(man, entry, run)
-        trace("servers listening")
+        trace("servers ready (zones loaded)")
         files = man["files"]
         env = dict(os.environ,
                    STSDANE_RESOLVER=man["resolver"],
