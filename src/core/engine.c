@@ -67,12 +67,49 @@ typedef struct observed_query {
   void *arg;
 } observed_query;
 
+static void report_down(sd_engine *engine) {
+  if (engine->on_resolver_down) engine->on_resolver_down(engine->on_resolver_down_arg);
+}
+
+static void on_check_answer(const sd_dns_answer *answer, void *arg) {
+  sd_engine *engine = arg;
+  if (answer->lookup != SD_LOOKUP_ERROR)
+    engine->resolver_check.answered = 1;
+  else
+    snprintf(engine->resolver_check.failure, sizeof(engine->resolver_check.failure),
+             "fresh names under names that had answered failed too (%s %s: %s)", answer->qname,
+             sd_rr_type_name(answer->qtype), answer->error && *answer->error ? answer->error : "no answer");
+  if (--engine->resolver_check.outstanding > 0) return;
+  if (sd_resolver_health_check_done(&engine->health, engine->resolver_check.answered,
+                                    engine->resolver_check.failure) == SD_HEALTH_DOWN)
+    report_down(engine);
+}
+
+/* K lookups failed in a row: asks for a fresh name (never cached, ours or
+ * the resolver's) under each name that answered recently. Straight to
+ * sd_dns_query: these answers are not observed as the domains' are. */
+static void start_resolver_check(sd_engine *engine) {
+  char names[SD_RESOLVER_GOOD_NAMES][256];
+  size_t n = sd_resolver_health_check_names(&engine->health, names);
+  engine->resolver_check.outstanding = 0;
+  engine->resolver_check.answered = 0;
+  snprintf(engine->resolver_check.failure, sizeof(engine->resolver_check.failure), "no check lookup could start");
+  for (size_t i = 0; i < n; i++)
+    if (sd_dns_query(engine->dns, names[i], SD_RR_A, on_check_answer, engine) == 0) engine->resolver_check.outstanding++;
+  if (engine->resolver_check.outstanding == 0 &&
+      sd_resolver_health_check_done(&engine->health, 0, engine->resolver_check.failure) == SD_HEALTH_DOWN)
+    report_down(engine);
+}
+
 static void on_observed_answer(const sd_dns_answer *answer, void *arg) {
   observed_query q = *(observed_query *)arg;
   free(arg);
-  int went_down = sd_resolver_health_observe(&q.engine->health, answer);
+  sd_health_event event = sd_resolver_health_observe(&q.engine->health, answer);
   q.cb(answer, q.arg);
-  if (went_down && q.engine->on_resolver_down) q.engine->on_resolver_down(q.engine->on_resolver_down_arg);
+  if (event == SD_HEALTH_CHECK)
+    start_resolver_check(q.engine);
+  else if (event == SD_HEALTH_DOWN)
+    report_down(q.engine);
 }
 
 int sd_engine_dns_query(sd_engine *engine, const char *name, uint16_t type, sd_dns_cb cb, void *arg) {

@@ -42,7 +42,13 @@ typedef struct sd_engine {
   X509_STORE *trust;
   struct sd_verify_memo *verify_memo; /* shared certificate verifications */
   sd_resolver_health health;          /* every DNS answer of every domain, observed */
-  /* Called once, from a DNS callback, when the resolver counts as down. */
+  struct {                            /* the check of a suspect resolver under way */
+    unsigned outstanding;             /* its lookups not answered yet */
+    int answered;                     /* one of them got an answer */
+    char failure[200];                /* the last of their errors */
+  } resolver_check;
+  /* Called once, from a DNS callback, when the resolver counts as down
+   * (K failed lookups in a row, and then no answer to fresh names). */
   void (*on_resolver_down)(void *arg);
   void *on_resolver_down_arg;
 } sd_engine;

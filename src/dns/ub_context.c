@@ -79,6 +79,10 @@ static int set_defaults(struct ub_ctx *ctx, const sd_dns_options *o, char *err, 
       {"msg-cache-size:", "8m"},
       {"rrset-cache-size:", "16m"},
       {"key-cache-size:", "16m"},
+      /* Denials synthesised from cached NSEC chains (RFC 8198) would answer
+       * the resolver check's fresh names (core/resolver_health.h) without
+       * asking anyone; a scan asks each name once, so it loses little. */
+      {"aggressive-nsec:", "no"},
   };
   for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
     if (set_option(ctx, settings[i][0], settings[i][1], err, err_len) != 0) return -1;

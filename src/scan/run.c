@@ -512,14 +512,22 @@ static int final_status(scan_run *run, int close_failed) {
   if (run->resolver_down) {
     const sd_resolver_health *h = &run->engine->health;
     fprintf(stderr,
-            "stsdane scan: the resolver stopped answering: %u lookups in a row failed (last: %s); no new lines were "
-            "read and the %llu domains in flight were abandoned, not written. %llu rows written before say "
-            "protected_by \"unknown\". When the resolver answers again, rerun the same command with --resume to "
-            "continue (add --redo-unknown to scan the unknown rows again)\n",
-            h->consecutive_errors, h->last_error, (unsigned long long)run->abandoned,
+            "stsdane scan: the resolver stopped answering: %u lookups in a row failed (last: %s), and then %s; "
+            "no new lines were read and the %llu domains in flight were abandoned, not written. %llu rows written "
+            "before say protected_by \"unknown\". When the resolver answers again, rerun the same command with "
+            "--resume to continue (add --redo-unknown to scan the unknown rows again)\n",
+            h->consecutive_errors, h->last_error,
+            h->check_failure[0] ? h->check_failure : "it was not checked", (unsigned long long)run->abandoned,
             (unsigned long long)run->counters.unknown);
     return SD_SCAN_EXIT_RESOLVER;
   }
+  const sd_resolver_health *health = &run->engine->health;
+  if (health->checks_passed)
+    fprintf(stderr,
+            "stsdane scan: %u times %u lookups in a row failed while the resolver still resolved fresh names: the "
+            "domains' own name servers failed, not the resolver; their rows say protected_by \"unknown\" (scan "
+            "them again later with --resume --redo-unknown)\n",
+            health->checks_passed, health->threshold);
   if (run->signal_no) {
     fprintf(stderr, "stsdane scan: stopped early; rerun the same command with --resume to finish the list\n");
     return 128 + run->signal_no;
