@@ -39,6 +39,7 @@ sd_health_event sd_resolver_health_observe(sd_resolver_health *h, const sd_dns_a
   if (!have_good_name(h)) {
     snprintf(h->check_failure, sizeof(h->check_failure), "no lookup of this run has got an answer yet");
     h->down = 1;
+    h->errors_when_down = h->consecutive_errors;
     return SD_HEALTH_DOWN;
   }
   h->checking = 1;
@@ -81,6 +82,7 @@ sd_health_event sd_resolver_health_check_done(sd_resolver_health *h, int answere
   }
   snprintf(h->check_failure, sizeof(h->check_failure), "%s", failure && *failure ? failure : "no answer");
   h->down = 1;
+  h->errors_when_down = h->consecutive_errors;
   return SD_HEALTH_DOWN;
 }
 

@@ -46,6 +46,7 @@ typedef struct sd_resolver_health {
   int checking;                /* a check is under way: errors go on being counted, no second check */
   unsigned checks_passed;      /* runs of K errors after which the resolver still answered */
   int down;                    /* the check failed, or K errors before any answer (stays set) */
+  unsigned errors_when_down;   /* consecutive_errors when down was set (later answers reset the count) */
   char last_error[200];        /* "name TYPE: error text" of the last failure */
   char check_failure[200];     /* why the check said down, or "" */
   char good_names[SD_RESOLVER_GOOD_NAMES][256]; /* recently answered names, distinct, "" when unused */

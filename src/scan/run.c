@@ -516,7 +516,7 @@ static int final_status(scan_run *run, int close_failed) {
             "no new lines were read and the %llu domains in flight were abandoned, not written. %llu rows written "
             "before say protected_by \"unknown\". When the resolver answers again, rerun the same command with "
             "--resume to continue (add --redo-unknown to scan the unknown rows again)\n",
-            h->consecutive_errors, h->last_error,
+            h->errors_when_down, h->last_error,
             h->check_failure[0] ? h->check_failure : "it was not checked", (unsigned long long)run->abandoned,
             (unsigned long long)run->counters.unknown);
     return SD_SCAN_EXIT_RESOLVER;

@@ -84,6 +84,9 @@ static void test_check_answered_keeps_going(void **state) {
   assert_int_equal(sd_resolver_health_check_done(&h, 0, "fresh names failed too"), SD_HEALTH_DOWN);
   assert_true(h.down);
   assert_string_equal(h.check_failure, "fresh names failed too");
+  assert_int_equal(h.errors_when_down, 3);
+  observe(&h, "late.example", SD_LOOKUP_OK); /* an answer after the verdict */
+  assert_int_equal(h.errors_when_down, 3);  /* the message keeps the run that counted */
 }
 
 static void test_long_good_name_leaves_room(void **state) {
