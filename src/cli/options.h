@@ -53,7 +53,7 @@ int sd_cli_options_open_env_logs(sd_cli_options *o);
 void sd_cli_options_close_logs(sd_cli_options *o);
 /* The measurement options that shape a row, as one short text for the rows'
  * scan_options ("dns=stub smtp=on https=on smtp_port=25 dns_timeout_ms=5000
- * ..."; 0 = the default). */
+ * ..."; the values in force, rate=0 meaning no limit). */
 void sd_cli_scan_options_text(const sd_cli_options *o, char *out, size_t len);
 /* Help text for the engine options. */
 const char *sd_cli_options_help(void);

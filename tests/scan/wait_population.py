@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""A population where some MX addresses never answer (tests/scan/test_waiting.sh).
+
+    tests/scan/wait_population.py N OUTDIR [--seed S] [--drop F] [--own F] [--shared K]
+
+Writes OUTDIR/population.json (a testbed extras file, STSDANE_TESTBED_EXTRA),
+OUTDIR/domains.txt and OUTDIR/meta.json (counts, and the names of the hosts
+whose packets the test drops). Deterministic from N, the seed and the shares.
+
+  * K shared MX hosts (Postfix, STARTTLS, valid certificate): s00.wpmx.test ...
+  * a share --drop of the domains has its own MX host, defined `refused`
+    (address on lo, nothing listening); the test drops every packet to it
+    with nft, so a connect times out, as for the ~3% of MX addresses on the
+    real internet that never answer;
+  * a share --own has its own MX host that refuses (RST at once): distinct
+    MX addresses that answer, as for the third of domains that run their own;
+  * the rest use one or two of the shared hosts.
+Domains live in one shared unsigned zone (wp.test), the hosts in wpmx.test.
+"""
+
+import argparse
+import json
+import os
+import random
+
+DOMAIN_ZONE, HOST_ZONE = "wp.test", "wpmx.test"
+
+
+def build(n, seed, drop, own, shared):
+    rng = random.Random(seed)
+    hosts = {"s%02d.%s" % (i, HOST_ZONE): {"cert": "valid"} for i in range(shared)}
+    shared_names = sorted(hosts)
+    scenarios, domains, dropped = {}, [], []
+    counts = {"drop": 0, "own": 0, "shared": 0}
+    for i in range(n):
+        domain = "d%06d.%s" % (i, DOMAIN_ZONE)
+        r = rng.random()
+        if r < drop:
+            host = "x%06d.%s" % (i, HOST_ZONE)
+            hosts[host] = {"cert": "valid", "smtp": "refused"}
+            dropped.append(host)
+            mx, kind = [host], "drop"
+        elif r < drop + own:
+            host = "o%06d.%s" % (i, HOST_ZONE)
+            hosts[host] = {"cert": "valid", "smtp": "refused"}
+            mx, kind = [host], "own"
+        else:
+            mx, kind = rng.sample(shared_names, rng.choice((1, 1, 2))), "shared"
+        counts[kind] += 1
+        scenarios[domain] = {"zone": False, "mx": [{"pref": 10 * (k + 1), "host": h} for k, h in enumerate(mx)]}
+        domains.append(domain)
+    extras = {
+        "about": "tests/scan/wait_population.py %d --seed %d --drop %g --own %g --shared %d"
+                 % (n, seed, drop, own, shared),
+        "zones": {DOMAIN_ZONE: {"signed": False}, HOST_ZONE: {"signed": False}},
+        "hosts": hosts,
+        "scenarios": scenarios,
+    }
+    meta = {"domains": n, "seed": seed, "counts": counts, "drop_hosts": dropped,
+            "mx_addresses": len(hosts)}
+    return extras, domains, meta
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("n", type=int)
+    ap.add_argument("outdir")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--drop", type=float, default=0.03)
+    ap.add_argument("--own", type=float, default=0.30)
+    ap.add_argument("--shared", type=int, default=20)
+    a = ap.parse_args()
+    extras, domains, meta = build(a.n, a.seed, a.drop, a.own, a.shared)
+    os.makedirs(a.outdir, exist_ok=True)
+    with open(os.path.join(a.outdir, "population.json"), "w") as f:
+        json.dump(extras, f, separators=(",", ":"), sort_keys=True)
+    with open(os.path.join(a.outdir, "domains.txt"), "w") as f:
+        f.write("\n".join(domains) + "\n")
+    with open(os.path.join(a.outdir, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()
