@@ -5,8 +5,8 @@
  * budget, least recently used out first, so an MX address serving many
  * domains is probed once while its result is kept.
  */
-#ifndef SD_SMTP_PROBE_H
-#define SD_SMTP_PROBE_H
+#ifndef SD_SMTP_PROBER_H
+#define SD_SMTP_PROBER_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,8 +2,8 @@
 # Integration test: throughput holds while MX addresses never answer (issue 14).
 #
 # A population (tests/scan/wait_population.py) where 10% of the domains
-# have their own MX address that drops every packet (nft in the testbed's
-# namespace), so each of their probes waits for the whole connect timeout.
+# have their own MX address that drops every packet (the testbed's
+# "fault": "drop"), so each of their probes waits for the whole connect timeout.
 # With a fixed window of --concurrency domains in flight, N_drop domains
 # that each hold a place for T seconds take at least N_drop * T /
 # concurrency seconds; the scan must finish well under that, because
@@ -41,27 +41,18 @@ stsdane="$2"
 work="$3"
 . "$repo/tests/lib/tally.sh"
 
-# (setup) every packet to the dropped hosts' addresses vanishes.
-drop_ips="$(python3 - "$work/meta.json" "$STSDANE_TESTBED_MANIFEST" <<'PY'
+# (setup) the dropped hosts' addresses ("fault": "drop") really hang.
+first_ip="$(python3 - "$work/meta.json" "$STSDANE_TESTBED_MANIFEST" <<'PY'
 import json, sys
 meta, man = (json.load(open(p)) for p in sys.argv[1:3])
 drop = {h.rstrip(".") for h in meta["drop_hosts"]}
-print(",".join(sorted({s["ip"] for s in man["smtp"] if s["name"].rstrip(".") in drop})))
+print(min(s["ip"] for s in man["smtp"] if s["name"].rstrip(".") in drop))
 PY
 )"
-nft -f - <<EOF2 || { fail "nft could not install the drop rules"; summary; }
-table inet stsdane_waiting {
-  chain out {
-    type filter hook output priority 0;
-    ip daddr { $drop_ips } drop
-  }
-}
-EOF2
-first_ip="${drop_ips%%,*}"
 if timeout 2 bash -c "exec 3<>/dev/tcp/$first_ip/25" 2>/dev/null; then
   fail "a connection to the dropped address $first_ip was answered"
 elif [ $? -eq 124 ]; then
-  ok "connections to the $(tr ',' '\n' <<<"$drop_ips" | wc -l) dropped addresses hang"
+  ok "a connection to a dropped address ($first_ip) hangs"
 else
   fail "a connection to the dropped address $first_ip failed at once instead of hanging"
 fi
