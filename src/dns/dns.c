@@ -49,6 +49,7 @@ struct sd_dns {
   sd_dns_cache_entry *queue_head, *queue_tail;
   sd_dns_lookup *lookups;
   size_t in_flight;
+  size_t queued;
   const struct timeval *timeout; /* a libevent common timeout: one queue for all timers */
   /* Answers already known (cache hits, and answers that need no lookup),
    * delivered at the next turn of the loop: a callback never runs inside
@@ -312,11 +313,13 @@ static void enqueue(sd_dns *dns, sd_dns_cache_entry *e) {
   else
     dns->queue_head = e;
   dns->queue_tail = e;
+  dns->queued++;
 }
 
 static void start_queued(sd_dns *dns) {
   while (dns->queue_head && dns->in_flight < SD_UB_MAX_IN_FLIGHT && !dns->closing) {
     sd_dns_cache_entry *e = dns->queue_head;
+    dns->queued--;
     dns->queue_head = e->queue_next;
     if (!dns->queue_head) dns->queue_tail = NULL;
     send_or_fail(dns, e);
@@ -377,6 +380,7 @@ int sd_dns_query(sd_dns *dns, const char *name, uint16_t type, sd_dns_cb cb, voi
 }
 
 size_t sd_dns_queries_sent(const sd_dns *dns) { return dns->queries_sent; }
+size_t sd_dns_lookups_pending(const sd_dns *dns) { return dns ? dns->in_flight + dns->queued : 0; }
 size_t sd_dns_cache_hits(const sd_dns *dns) { return dns->cache_hits; }
 
 void sd_dns_free(sd_dns *dns) {

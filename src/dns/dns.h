@@ -78,6 +78,9 @@ sd_dns *sd_dns_new(struct event_base *base, const sd_dns_options *options, char 
 /* Queries name/type; cb is called exactly once, later, from the event loop. */
 int sd_dns_query(sd_dns *dns, const char *name, uint16_t type, sd_dns_cb cb, void *arg);
 size_t sd_dns_queries_sent(const sd_dns *dns);
+/* Lookups sent and not yet answered, plus those waiting to be sent: how far
+ * behind the resolver is (the scan starts no extra domains while it is). */
+size_t sd_dns_lookups_pending(const sd_dns *dns);
 size_t sd_dns_cache_hits(const sd_dns *dns);
 const char *sd_rr_type_name(uint16_t type);
 void sd_dns_free(sd_dns *dns);

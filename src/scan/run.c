@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "dns/dns.h"
 #include "dns/ub_context.h"
 #include "scan/identity.h"
 #include "scan/input.h"
@@ -152,11 +153,25 @@ static void start_row(scan_run *run, const sd_scan_row *row) {
   }
 }
 
+/*
+ * Whether one more domain may start: within --concurrency always; beyond
+ * it (room made by domains that wait) only while the resolver keeps up.
+ * Domains slowed down by the resolver itself count as waiting too, and
+ * starting more of them would only load it further: a scan on a busy
+ * resolver then times its lookups out until it looks dead (exit 4).
+ */
+static int may_start(scan_run *run) {
+  const sd_window *w = &run->window;
+  if (!sd_window_has_room(w)) return 0;
+  if (w->slots.count < w->active_limit) return 1;
+  return sd_dns_lookups_pending(run->engine->dns) < SD_SCAN_DNS_GATE * w->active_limit;
+}
+
 /* Reads rows until the window is full or the input ends. */
 static void refill(scan_run *run) {
   run->refilling = 1;
   sd_window_age(&run->window, sd_scan_now());
-  while (!run->stopping && !run->input_done && sd_window_has_room(&run->window)) {
+  while (!run->stopping && !run->input_done && may_start(run)) {
     int rc = sd_input_next(&run->input, run->row);
     run->counters.lines_read = run->input.reader.line_no;
     if (rc == 0) {

@@ -21,6 +21,9 @@ enum { SD_SCAN_EXIT_OK = 0, SD_SCAN_EXIT_IO = 1, SD_SCAN_EXIT_USAGE = 3, SD_SCAN
 /* At most this many times --concurrency domains in flight, waiting ones
  * included (and never more than the descriptors allow). */
 #define SD_SCAN_WAITING_FACTOR 16
+/* Domains beyond --concurrency start only while fewer than this many DNS
+ * lookups per --concurrency domain are pending at the resolver. */
+#define SD_SCAN_DNS_GATE 2
 
 typedef struct sd_scan_config {
   const char *input_path;   /* "-" or NULL: standard input */
