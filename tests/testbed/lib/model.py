@@ -218,8 +218,9 @@ class World:
         attrs.setdefault("fault", None)
         attrs.setdefault("family", "ipv4")
         check_ms(attrs["delay_ms"], MAX_DELAY_MS["delay_ms"], "%s: name-server provider %s: delay_ms" % (who, ident))
-        if attrs["fault"] not in (None, "drop"):
-            raise DefinitionError("%s: name-server provider %s: fault %r (want \"drop\")" % (who, ident, attrs["fault"]))
+        if attrs["fault"] is not None and attrs["fault"] not in FAULTS:
+            raise DefinitionError("%s: name-server provider %s: fault %r (want drop or refuse)" % (
+                who, ident, attrs["fault"]))
         if attrs["family"] not in ("ipv4", "ipv6", "dual"):
             raise DefinitionError("%s: name-server provider %s: family %r" % (who, ident, attrs["family"]))
         attrs["name"] = "%s.%s" % (ident, NS_NAME)
