@@ -23,12 +23,6 @@ server="$repo/tests/testbed/server"
 work="$(mktemp -d /tmp/stsdane-integrity.XXXXXX)"
 trap '"$server" start unbound >/dev/null 2>&1; rm -rf "$work"' EXIT
 . "$repo/tests/lib/tally.sh"
-expect() {
-  local name="$1"
-  shift
-  local out
-  if out="$("$@" 2>&1)"; then ok "$name${out:+: $out}"; else fail "$name: $out"; fi
-}
 if [ ! -x "$stsdane" ] || [ -z "${STSDANE_TESTBED_DIR:-}" ]; then
   echo "FAIL needs the stsdane binary and the testbed (tests/testbed/run $0 build/stsdane)"
   echo "0 passed, 1 failed"
@@ -64,7 +58,7 @@ else fail "--force on a locked output: exit $status: $(cat "$work/a3.err")"; fi
 wait "$pid"
 status=$?
 if [ "$status" -eq 0 ]; then ok "the first scan completed (exit 0)"; else fail "first scan: exit $status: $(cat "$work/a1.err")"; fi
-expect "the first scan's output is valid and holds every line exactly once" python3 "$check_py" exactly-once "$list" "$out"
+expect_ok "the first scan's output is valid and holds every line exactly once" python3 "$check_py" exactly-once "$list" "$out"
 
 # ---- (b) --resume with another list ----
 other="$work/other.txt"
@@ -90,7 +84,7 @@ else fail "resolver down before the scan: exit $status: $(cat "$work/c1.err")"; 
 written="$(count_rows "$out")"
 if [ "$written" -lt "$total" ]; then ok "the scan stopped taking lines ($written of $total rows written)"
 else fail "the scan went on: $written of $total rows"; fi
-expect "rows that measured nothing say protected_by unknown (count)" python3 "$check_py" unknown-rows "$out"
+expect_ok "rows that measured nothing say protected_by unknown (count)" python3 "$check_py" unknown-rows "$out"
 timeout -s KILL 60 "$stsdane" check --dns-timeout 1 "$(head -n 1 "$list")" >/dev/null 2>"$work/c-check.err"
 status=$?
 if [ "$status" -eq 4 ] && grep -q "no DNS lookup got an answer" "$work/c-check.err"; then ok "check exits 4 when the resolver is down"
@@ -99,7 +93,7 @@ else fail "check with the resolver down: exit $status: $(cat "$work/c-check.err"
 timeout -s KILL 300 "$stsdane" scan "${opts[@]}" "$list" -o "$out" --resume --concurrency 32 2>"$work/c2.err"
 status=$?
 if [ "$status" -eq 0 ]; then ok "with the resolver back, --resume completed (exit 0)"; else fail "resume: exit $status: $(cat "$work/c2.err")"; fi
-expect "after the resolver outage and --resume every line is there exactly once" python3 "$check_py" exactly-once "$list" "$out"
+expect_ok "after the resolver outage and --resume every line is there exactly once" python3 "$check_py" exactly-once "$list" "$out"
 before="$(python3 "$check_py" unknown-rows "$out")"
 timeout -s KILL 300 "$stsdane" scan "${opts[@]}" "$list" -o "$out" --resume --redo-unknown --concurrency 32 2>"$work/c3.err"
 status=$?
@@ -107,7 +101,7 @@ after="$(python3 "$check_py" unknown-rows "$out")"
 if [ "$status" -eq 0 ] && [ "$before" -gt 0 ] && [ "$after" -eq 0 ] && grep -q "removed $before rows" "$work/c3.err"; then
   ok "--resume --redo-unknown scanned the $before unknown rows again: none left"
 else fail "--redo-unknown: exit $status, unknown rows $before -> $after: $(cat "$work/c3.err")"; fi
-expect "after --redo-unknown every line is there exactly once" python3 "$check_py" exactly-once "$list" "$out"
+expect_ok "after --redo-unknown every line is there exactly once" python3 "$check_py" exactly-once "$list" "$out"
 
 # ---- (d) the resolver dies during the scan ----
 # Distinct names (the catalogue, then names that do not exist), so that
@@ -125,12 +119,12 @@ status=$?
 written="$(count_rows "$out")"
 if [ "$status" -eq 4 ] && grep -q -- "--resume" "$work/d1.err"; then ok "resolver died mid-scan: exit 4 after $written of $dtotal rows"
 else fail "resolver died mid-scan: exit $status after $written rows: $(tail -c 400 "$work/d1.err")"; fi
-expect "rows that measured nothing say protected_by unknown (count)" python3 "$check_py" unknown-rows "$out"
+expect_ok "rows that measured nothing say protected_by unknown (count)" python3 "$check_py" unknown-rows "$out"
 "$server" start unbound >/dev/null 2>&1 || fail "cannot start unbound"
 timeout -s KILL 300 "$stsdane" scan "${opts[@]}" "$dlist" -o "$out" --resume --concurrency 32 2>"$work/d2.err"
 status=$?
 if [ "$status" -eq 0 ]; then ok "--resume after the mid-scan outage completed (exit 0)"; else fail "resume: exit $status: $(cat "$work/d2.err")"; fi
-expect "after the mid-scan outage and --resume every line is there exactly once" python3 "$check_py" exactly-once "$dlist" "$out"
+expect_ok "after the mid-scan outage and --resume every line is there exactly once" python3 "$check_py" exactly-once "$dlist" "$out"
 
 # ---- (e) one policy fetch per policy host per scan ----
 # 20 lines of one domain with a policy (some in other spellings): nginx must

@@ -64,12 +64,6 @@ if [ "$status" -eq 0 ] && grep -q "still resolved fresh names" "$work/err"; then
 else fail "DNS provider down: exit $status (want 0): $(tail -c 500 "$work/err")"; fi
 if [ "$dead" = 40 ] && [ "$others" = 0 ]; then ok "the 40 domains of the dead provider are unknown rows; no other row lost its MX lookup"
 else fail "unknown rows of the dead provider: $dead (want 40); other rows whose MX lookup failed: $others (want 0)"; fi
-expect() {
-  local name="$1"
-  shift
-  local out
-  if out="$("$@" 2>&1)"; then ok "$name${out:+: $out}"; else fail "$name: $out"; fi
-}
-expect "every line is there exactly once" python3 "$check_py" exactly-once "$list" "$work/out.jsonl"
+expect_ok "every line is there exactly once" python3 "$check_py" exactly-once "$list" "$work/out.jsonl"
 
 summary

@@ -15,13 +15,6 @@ check_py="$here/check_rows.py"
 work="$(mktemp -d /tmp/stsdane-scan-test.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 . "$repo/tests/lib/tally.sh"
-# expect NAME COMMAND...: the command (a check) must succeed.
-expect() {
-  local name="$1"
-  shift
-  local out
-  if out="$("$@" 2>&1)"; then ok "$name${out:+: $out}"; else fail "$name: $out"; fi
-}
 
 if [ ! -x "$stsdane" ]; then
   echo "FAIL no stsdane binary at $stsdane"
@@ -90,7 +83,7 @@ else fail "rerun without --resume: exit $status, $(cat "$work/a2.err")"; fi
 status=$?
 if [ "$status" -eq 0 ]; then ok "resume completed (exit 0)"; else fail "resume exit $status: $(cat "$work/a3.err")"; fi
 grep -q "torn last row" "$work/a3.err" && ok "resume reported the torn row" || fail "resume did not report the torn row: $(cat "$work/a3.err")"
-expect "after kill -9 and --resume every input line is there exactly once" python3 "$check_py" exactly-once "$list" "$out"
+expect_ok "after kill -9 and --resume every input line is there exactly once" python3 "$check_py" exactly-once "$list" "$out"
 
 size="$(stat -c %s "$out")"
 "$stsdane" scan "$list" -o "$out" --resume --no-progress 2>"$work/a4.err"
@@ -108,9 +101,9 @@ for k in 0 1 2; do
   status=$?
   if [ "$status" -eq 0 ]; then ok "shard $k/3 completed"; else fail "shard $k/3 exit $status: $(cat "$work/shard-$k.err")"; fi
 done
-expect "the 3 shards are disjoint and their union is every line exactly once" \
+expect_ok "the 3 shards are disjoint and their union is every line exactly once" \
   python3 "$check_py" exactly-once "$list" "$work/shard-0.jsonl" "$work/shard-1.jsonl" "$work/shard-2.jsonl"
-expect "the same domain (any spelling) always lands in the same shard" \
+expect_ok "the same domain (any spelling) always lands in the same shard" \
   python3 "$check_py" same-shard-per-domain "$work/shard-0.jsonl" "$work/shard-1.jsonl" "$work/shard-2.jsonl"
 
 # ---- (c) SIGTERM: stop cleanly with 143, then --resume ----
@@ -125,16 +118,16 @@ if [ "$status" -eq 143 ] && grep -q -- "--resume" "$work/c1.err"; then ok "SIGTE
 elif [ "$status" -eq 0 ]; then echo "note: the scan finished before SIGTERM"
 else fail "SIGTERM: exit $status: $(cat "$work/c1.err")"; fi
 "$stsdane" scan "$list" -o "$out" --resume --concurrency 16 --no-progress 2>"$work/c2.err"
-expect "after SIGTERM and --resume every input line is there exactly once" python3 "$check_py" exactly-once "$list" "$out"
+expect_ok "after SIGTERM and --resume every input line is there exactly once" python3 "$check_py" exactly-once "$list" "$out"
 
 # ---- (d) DNS-only run ----
 out="$work/d.jsonl"
 "$stsdane" scan "$list" -o "$out" --no-smtp --no-https --concurrency 32 --no-progress 2>"$work/d.err"
 status=$?
 if [ "$status" -eq 0 ]; then ok "--no-smtp --no-https completed"; else fail "--no-smtp --no-https exit $status: $(cat "$work/d.err")"; fi
-expect "--no-smtp --no-https: every input line exactly once" python3 "$check_py" exactly-once "$list" "$out"
+expect_ok "--no-smtp --no-https: every input line exactly once" python3 "$check_py" exactly-once "$list" "$out"
 grep -q " 0 SMTP connections" "$work/d.err" && ok "--no-smtp opened no SMTP connection" || fail "--no-smtp summary: $(cat "$work/d.err")"
-expect "--no-smtp --no-https: no STARTTLS probed, no policy fetched" python3 "$check_py" dns-only "$out"
+expect_ok "--no-smtp --no-https: no STARTTLS probed, no policy fetched" python3 "$check_py" dns-only "$out"
 
 # ---- (e) standard input, CSV, and the same verdicts as check ----
 { echo "rank,domain"; i=1; for d in $domains; do echo "$i,$d"; i=$((i + 1)); done; } >"$work/list.csv"
@@ -143,9 +136,9 @@ expect "--no-smtp --no-https: no STARTTLS probed, no policy fetched" python3 "$c
 "$stsdane" scan - --concurrency 4 --no-progress <"$work/list.csv" >"$work/e.jsonl" 2>"$work/e.err"
 status=$?
 if [ "$status" -eq 0 ]; then ok "CSV from standard input to standard output"; else fail "CSV scan exit $status: $(cat "$work/e.err")"; fi
-expect "CSV: one row per data line, with its rank" python3 "$check_py" csv "$work/list.csv" "$work/e.jsonl"
+expect_ok "CSV: one row per data line, with its rank" python3 "$check_py" csv "$work/list.csv" "$work/e.jsonl"
 # check one domain at a time: the reference must not depend on concurrency
 for d in $domains; do "$stsdane" check --json "$d" 2>/dev/null; done >"$work/check.jsonl"
-expect "scan gives the same verdicts as check" python3 "$check_py" same-verdicts "$work/check.jsonl" "$work/e.jsonl"
+expect_ok "scan gives the same verdicts as check" python3 "$check_py" same-verdicts "$work/check.jsonl" "$work/e.jsonl"
 
 summary
