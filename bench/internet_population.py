@@ -5,9 +5,12 @@
                                  [--dns-delay MIN,MAX]
 
 Writes OUTDIR/population.json (testbed extras, STSDANE_TESTBED_EXTRA),
-OUTDIR/domains.txt (the scan list) and OUTDIR/meta.json (the counts, the
+OUTDIR/domains.txt (the scan list), OUTDIR/meta.json (the counts, the
 testbed features used, and `unreachable_domains`: the domains whose zone or
-every MX host was made unreachable, the bound for a scan's unknown rows).
+every MX host was made unreachable, the bound for a scan's unknown rows) and
+OUTDIR/slow-domains.txt (the domains whose measurement must wait on a
+timeout or a deliberate delay of seconds, in list order: their scan alone
+is the floor of any scan's wall time, see bench/internet).
 Deterministic: the same N, seed, options and testbed features give the same
 bytes. Every proportion, and where it comes from, is in docs/bench.md
 ("The internet-like population").
@@ -150,6 +153,7 @@ class Population:
         self.used_hosts = set()   # MX host names some resolvable domain uses
         self.used_addrs = set()   # (host or shared address) keys of the addresses a scan probes
         self.unreachable_domains = 0
+        self.slow_domains = set()   # must wait seconds: dead zone, dropping or slow MX, slow policy host
         self.some_mx_faulty = 0
         self.policy_hosts = self.hosted_policies = self.slow_policies = self.delayed_vhosts = 0
         self.domain_zones = self.signed_domain_zones = 0
@@ -386,6 +390,7 @@ class Population:
         if unreachable:
             zone = {"ns": "nsdead"} if "nameservers" in self.f else {"unreachable": True}
         sc = {"zone": self.zone(zone, None if unreachable else self.pick_ns(), pool=True)}
+        hosts = []
         if cat == "no-mx":
             sc["records"] = ['<d> TXT "v=spf1 -all"']
         elif cat == "null-mx":
@@ -406,8 +411,18 @@ class Population:
             self.tally_mx(hosts, unreachable, cls)
         if unreachable:
             self.unreachable_domains += 1
+        if unreachable or self.must_wait(sc, hosts):
+            self.slow_domains.add(domain)
         self.extras["scenarios"][domain] = sc
         return domain
+
+    def must_wait(self, sc, hosts):
+        """Whether measuring the domain waits seconds by design: an MX host that
+        drops (a connect timeout) or greets slowly, or a slow policy host."""
+        if any(self.host_fault.get(h) in ("drop", "slow-greet") for h in hosts):
+            return True
+        host = (sc.get("sts") or {}).get("policy_host") or {}
+        return host.get("delay_ms", 0) >= SLOW_POLICY_MS[0]
 
     def tally_mx(self, hosts, unreachable, cls):
         if unreachable:
@@ -458,6 +473,7 @@ class Population:
             "unreachable_domains": self.unreachable_domains,
             "unreachable_pct": round(100.0 * self.unreachable_domains / self.n, 3) if self.n else 0.0,
             "domains_with_some_mx_unreachable": self.some_mx_faulty,
+            "slow_domains": len(self.slow_domains),
         }
 
 
@@ -470,7 +486,8 @@ def generate(n, seed, vhosts=True, without=(), dns_delay=NS_DELAY_MS):
         n, seed, "" if vhosts else " --no-vhosts", dns_delay[0], dns_delay[1], ", ".join(sorted(features)) or "none")
     if not pop.extras["records"]:
         del pop.extras["records"]
-    return pop.extras, domains, pop.meta(set(FEATURES) - features)
+    slow = [d for d in domains if d in pop.slow_domains]
+    return pop.extras, domains, pop.meta(set(FEATURES) - features), slow
 
 
 def main():
@@ -494,7 +511,10 @@ def main():
     if bad or args.n < 1:
         sys.exit("internet_population: unknown feature(s) %s (known: %s), or N < 1" % (
             ", ".join(sorted(bad)), ", ".join(FEATURES)))
-    write_outputs(args.outdir, *generate(args.n, args.seed, not args.no_vhosts, without, dns_delay))
+    extras, domains, meta, slow = generate(args.n, args.seed, not args.no_vhosts, without, dns_delay)
+    write_outputs(args.outdir, extras, domains, meta)
+    with open(os.path.join(args.outdir, "slow-domains.txt"), "w") as f:
+        f.write("".join(d + "\n" for d in slow))
 
 
 if __name__ == "__main__":
