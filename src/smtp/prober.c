@@ -2,8 +2,8 @@
  * The prober: a cache of probe results keyed by (address, port, SNI), where
  * later requests join an in-flight probe; a global rate limit on new
  * connections; a cap on connections open at once (descriptors); a
- * per-address concurrency cap with a FIFO queue; and retries with
- * exponential backoff for transient failures only.
+ * per-address concurrency cap with a FIFO queue per address; and retries
+ * with exponential backoff for transient failures only.
  *
  * Callbacks are queued and delivered by one libevent event, so they always
  * run from the loop and never from inside sd_probe_start.
@@ -11,6 +11,12 @@
  * Both lookups a scan makes per request are indexed: entries by their key
  * in a hash table, and connections running per address in another, so the
  * cost of a request does not grow with the number of MX addresses seen.
+ * Starting a queued probe does not walk the queue either: entries wait in
+ * their address's queue, and the addresses that may start one (a queued
+ * entry, running below the cap) wait in one list, served round robin. A
+ * provider whose thousands of customers each have their own MX name on a
+ * few addresses queues thousands of probes there; one global queue had to
+ * be walked past all of them at every start.
  *
  * Memory is bounded, whatever the number of distinct MX addresses: finished
  * results are kept for later requests within a byte budget (cache_bytes),
@@ -51,13 +57,17 @@ typedef struct waiter {
   struct waiter *next;
 } waiter;
 
-/* Connections running to one address (the per-address cap), kept while an
- * unfinished entry for the address exists. */
+/* Connections running to one address (the per-address cap) and the
+ * entries waiting for it, kept while an unfinished entry for the address
+ * exists. */
 typedef struct address {
   sd_table_link link;       /* in by_ip */
   char *ip;
   int running;
   int users;                /* unfinished entries for this address */
+  struct entry *queue_head, *queue_tail; /* queued entries, oldest first */
+  sd_list_link on_startable; /* in startable while startable is set */
+  int startable;
 } address;
 
 typedef struct entry {
@@ -88,7 +98,7 @@ struct sd_prober {
   sd_list cached;           /* finished and answering later requests, least recently used first */
   sd_list retired;          /* finished, no longer answering, freed after their last delivery */
   size_t cached_bytes;
-  entry *queue_head, *queue_tail;
+  sd_list startable;        /* addresses with a queued entry and running below the cap */
   waiter *ready_head, *ready_tail;
   struct event *deliver_ev;
   struct event *rate_timer;
@@ -307,14 +317,36 @@ static void make_ready(sd_prober *p, waiter *w) {
 
 static void pump(sd_prober *p);
 
+/* On the startable list exactly while the address has a queued entry and
+ * a free slot; called after every change to either. */
+static void update_startable(sd_prober *p, address *a) {
+  int can = a->queue_head && a->running < p->opt.per_address_limit;
+  if (can && !a->startable)
+    sd_list_append(&p->startable, &a->on_startable);
+  else if (!can && a->startable)
+    sd_list_unlink(&p->startable, &a->on_startable);
+  a->startable = can;
+}
+
 static void enqueue(sd_prober *p, entry *e) {
+  address *a = e->address;
   e->state = E_QUEUED;
   e->next_queued = NULL;
-  if (p->queue_tail)
-    p->queue_tail->next_queued = e;
+  if (a->queue_tail)
+    a->queue_tail->next_queued = e;
   else
-    p->queue_head = e;
-  p->queue_tail = e;
+    a->queue_head = e;
+  a->queue_tail = e;
+  update_startable(p, a);
+}
+
+static entry *dequeue(sd_prober *p, address *a) {
+  entry *e = a->queue_head;
+  a->queue_head = e->next_queued;
+  if (!a->queue_head) a->queue_tail = NULL;
+  e->next_queued = NULL;
+  update_startable(p, a);
+  return e;
 }
 
 /* The server said "not now", not "no": a 4xx reply to EHLO/HELO or
@@ -399,7 +431,10 @@ static void conn_done(sd_conn *conn, void *arg) {
   sd_conn_free(conn);
   e->conn = NULL;
   p->open--;
-  if (e->address) e->address->running--;
+  if (e->address) {
+    e->address->running--;
+    update_startable(p, e->address);
+  }
   if (out_of_descriptors(&e->res)) {
     /* Not an attempt: wait for a descriptor with fewer slots in use. */
     e->res.attempts--;
@@ -428,11 +463,13 @@ static void launch(sd_prober *p, entry *e) {
   p->connections++;
   p->open++;
   e->address->running++;
+  update_startable(p, e->address);
   e->conn = sd_conn_start(p->base, p->ctx, &p->opt, e->res.ip, e->res.port, e->res.sni, &e->res,
                           conn_done, e);
   if (!e->conn) {
     p->open--;
     e->address->running--;
+    update_startable(p, e->address);
     e->res.status = SD_PROBE_CONNECT_FAILED;
     e->res.failed_step = "connect";
     e->res.detail = sd_strdup("out of memory starting the connection");
@@ -458,27 +495,17 @@ static int take_token(sd_prober *p) {
   return 0;
 }
 
-/* Starts queued entries, oldest first, while a connection slot is free;
- * an entry whose address is at its cap waits for that address. */
+/* Starts queued entries while a connection slot is free: the oldest entry
+ * of the address that has waited longest for a start, which then goes
+ * behind the other startable addresses (round robin), so one address with
+ * a long queue does not hold back the rest. */
 static void pump(sd_prober *p) {
-  entry *prev = NULL;
-  entry *e = p->queue_head;
-  while (e && p->open < p->max_open) {
-    entry *next = e->next_queued;
-    if (e->address->running >= p->opt.per_address_limit) {
-      prev = e;
-      e = next;
-      continue;
-    }
+  while (p->open < p->max_open && p->startable.head) {
     if (!take_token(p)) return;
-    if (prev)
-      prev->next_queued = next;
-    else
-      p->queue_head = next;
-    if (p->queue_tail == e) p->queue_tail = prev;
-    e->next_queued = NULL;
-    launch(p, e);
-    e = next;
+    address *a = SD_LIST_ITEM(p->startable.head, address, on_startable);
+    sd_list_unlink(&p->startable, &a->on_startable);
+    a->startable = 0;
+    launch(p, dequeue(p, a)); /* puts a back at the tail while it can start more */
   }
 }
 

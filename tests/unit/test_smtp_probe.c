@@ -317,7 +317,10 @@ typedef struct got {
   const sd_probe_result *res;  /* a copy: the prober's own is valid only during the callback */
   double at_ms;
   const sd_probe_result *live; /* the prober's entry, to tell shared answers apart (never read) */
+  int seq;                     /* 1 for the first answer of the test, 2 for the next, ... */
 } got;
+
+static int answers_so_far;
 
 /* Every copy made, freed after the tests. */
 typedef struct kept {
@@ -347,6 +350,7 @@ static void on_result(const sd_probe_result *res, void *arg) {
   g->res = &k->res;
   g->live = res;
   g->at_ms = now_ms();
+  g->seq = ++answers_so_far;
   if (--g->r->outstanding == 0) event_base_loopexit(g->r->base, NULL);
 }
 
@@ -703,7 +707,7 @@ static void test_joined_and_cached(void **state) {
   sd_probe_options o = fast_options();
   sd_prober *p = sd_prober_new(base, &o);
   run r = {base, 2};
-  got a = {&r, 0, NULL, 0, NULL}, b = {&r, 0, NULL, 0, NULL};
+  got a = {.r = &r}, b = {.r = &r};
   assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, "mx.example.test", on_result, &a), 0);
   assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, "mx.example.test", on_result, &b), 0);
   dispatch_with_guard(&r, 10000);
@@ -714,7 +718,7 @@ static void test_joined_and_cached(void **state) {
   assert_int_equal(sd_prober_connections(p), 1);
 
   /* Answered from the cache, still from the loop and not synchronously. */
-  got c = {&r, 0, NULL, 0, NULL};
+  got c = {.r = &r};
   r.outstanding = 1;
   assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, "mx.example.test", on_result, &c), 0);
   assert_int_equal(c.calls, 0);
@@ -725,7 +729,7 @@ static void test_joined_and_cached(void **state) {
   assert_int_equal(atomic_load(&s->accepted), 1);
 
   /* A different SNI is a different key. */
-  got d = {&r, 0, NULL, 0, NULL};
+  got d = {.r = &r};
   r.outstanding = 1;
   assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, "other.example.test", on_result, &d), 0);
   dispatch_with_guard(&r, 10000);
@@ -751,7 +755,7 @@ static void test_many_addresses_indexed(void **state) {
   static got g[N];
   char ip[32];
   for (int i = 0; i < N; i++) {
-    g[i] = (got){&r, 0, NULL, 0, NULL};
+    g[i] = (got){.r = &r};
     snprintf(ip, sizeof ip, "127.0.%d.%d", 1 + i / 250, 1 + i % 250);
     assert_int_equal(sd_probe_start(p, ip, port, "mx.example.test", on_result, &g[i]), 0);
   }
@@ -761,7 +765,7 @@ static void test_many_addresses_indexed(void **state) {
     assert_int_equal(g[i].res->status, SD_PROBE_CONNECT_REFUSED);
   }
   assert_int_equal(sd_prober_connections(p), N);
-  got again = {&r, 0, NULL, 0, NULL};
+  got again = {.r = &r};
   r.outstanding = 1;
   assert_int_equal(sd_probe_start(p, "127.0.2.99", port, "mx.example.test", on_result, &again), 0);
   dispatch_with_guard(&r, 10000);
@@ -864,7 +868,7 @@ static void test_stream_of_addresses_bounded(void **state) {
   /* The most recent address is still answered from memory; the first one
    * was evicted long ago and is probed again. */
   char ip[32];
-  got recent = {&r, 0, NULL, 0, NULL}, first = {&r, 0, NULL, 0, NULL};
+  got recent = {.r = &r}, first = {.r = &r};
   stream_ip(STREAM_N - 1, ip, sizeof ip);
   r.outstanding = 1;
   assert_int_equal(sd_probe_start(p, ip, st.port, "mx.example.test", on_result, &recent), 0);
@@ -889,7 +893,7 @@ static void probe_many_names(struct event_base *base, sd_prober *p, uint16_t por
   char sni[16][32];
   assert_true(n <= 16);
   for (int i = 0; i < n; i++) {
-    g[i] = (got){&r, 0, NULL, 0, NULL};
+    g[i] = (got){.r = &r};
     snprintf(sni[i], sizeof sni[i], "mx%d.example.test", i);
     assert_int_equal(sd_probe_start(p, "127.0.0.1", port, sni[i], on_result, &g[i]), 0);
   }
@@ -925,6 +929,43 @@ static void test_connection_slots_wait(void **state) {
   sd_prober_free(p);
   event_base_free(base);
   server_stop(s);
+}
+
+/* With one connection slot, addresses take turns: a provider that gives
+ * each customer its own MX name on one address queues a probe per name
+ * there, and that backlog must not hold back the MX hosts queued after it
+ * (one global first-in first-out queue would start all of address A's
+ * probes before B's first: A A A A B B B B). */
+static void test_addresses_take_turns(void **state) {
+  enum { PER = 4 };
+  uint16_t port = closed_port();
+  struct event_base *base = event_base_new();
+  sd_probe_options o = fast_options();
+  o.max_connections = 1;
+  o.per_address_limit = 2;
+  sd_prober *p = sd_prober_new(base, &o);
+  run r = {base, 2 * PER};
+  got g[2 * PER];
+  char sni[32];
+  answers_so_far = 0;
+  for (int i = 0; i < 2 * PER; i++) {
+    memset(&g[i], 0, sizeof g[i]);
+    g[i].r = &r;
+    snprintf(sni, sizeof sni, "mx%d.example.test", i);
+    assert_int_equal(sd_probe_start(p, i < PER ? "127.0.0.1" : "127.0.0.2", port, sni, on_result, &g[i]), 0);
+  }
+  dispatch_with_guard(&r, 10000);
+  for (int i = 0; i < 2 * PER; i++) {
+    assert_int_equal(g[i].calls, 1);
+    assert_int_equal(g[i].res->status, SD_PROBE_CONNECT_REFUSED);
+  }
+  /* A1 A2 B1 A3 B2 A4 B3 B4: B's first probe is the third to start. */
+  assert_true(g[PER].seq <= 3);
+  assert_true(g[PER].seq < g[PER - 2].seq);
+  for (int i = 1; i < PER; i++) assert_true(g[i].seq > g[i - 1].seq);             /* each address: oldest first */
+  for (int i = PER + 1; i < 2 * PER; i++) assert_true(g[i].seq > g[i - 1].seq);
+  sd_prober_free(p);
+  event_base_free(base);
 }
 
 static void test_rate_limit(void **state) {
@@ -994,7 +1035,7 @@ static void test_free_with_probe_in_flight(void **state) {
   sd_probe_options o = fast_options();
   sd_prober *p = sd_prober_new(base, &o);
   run r = {base, 1};
-  got g = {&r, 0, NULL, 0, NULL};
+  got g = {.r = &r};
   assert_int_equal(sd_probe_start(p, "127.0.0.1", s->port, "mx.example.test", on_result, &g), 0);
   dispatch_with_guard(&r, 150); /* connected and reading the greeting */
   assert_int_equal(g.calls, 0);
@@ -1086,6 +1127,7 @@ int main(void) {
       cmocka_unit_test(test_garbage_after_starttls),
       cmocka_unit_test(test_close_after_greeting),
       cmocka_unit_test(test_joined_and_cached),
+      cmocka_unit_test(test_addresses_take_turns),
       cmocka_unit_test(test_rate_limit),
       cmocka_unit_test(test_per_address_limit_observed),
       cmocka_unit_test(test_free_with_probe_in_flight),
