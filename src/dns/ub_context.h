@@ -29,6 +29,12 @@ struct ub_ctx;
 /* UDP queries on the wire at once (each a socket with a random port). */
 #define SD_UB_OUTGOING_PORTS 2048
 
+/* libunbound's cache sizes (its own accounting; the heap holds about
+ * a third more): see set_defaults in ub_context.c for why so small. */
+#define SD_UB_MSG_CACHE "2m"
+#define SD_UB_RRSET_CACHE "4m"
+#define SD_UB_KEY_CACHE "4m"
+
 /* The Debian-maintained root trust anchor (package dns-root-data), used
  * when no trust anchor file is configured. */
 #define SD_UB_DEFAULT_TRUST_ANCHOR "/usr/share/dns/root.key"
