@@ -56,6 +56,8 @@ void sd_verify_memo_free(sd_verify_memo *m) {
 
 size_t sd_verify_memo_hits(const sd_verify_memo *m) { return m ? m->hits : 0; }
 
+size_t sd_verify_memo_size(const sd_verify_memo *m) { return m ? m->entries.count : 0; }
+
 static uint64_t fnv1a(const char *s) { return sd_fnv1a64(s, strlen(s)); }
 
 /* The chain enters the key as the SHA-256 of all its certificates. */

@@ -33,5 +33,7 @@ void sd_memo_dane_verify(sd_verify_memo *memo, const sd_chain *chain, const sd_t
                          const char *base_domain, const char *const *names, size_t name_count, time_t now,
                          sd_dane_result *out);
 size_t sd_verify_memo_hits(const sd_verify_memo *memo);
+/* Results kept now. */
+size_t sd_verify_memo_size(const sd_verify_memo *memo);
 
 #endif

@@ -18,6 +18,7 @@
 #include "dns/ub_context.h"
 #include "scan/identity.h"
 #include "scan/input.h"
+#include "scan/memory_report.h"
 #include "scan/output.h"
 #include "scan/progress.h"
 #include "scan/resume.h"
@@ -46,6 +47,8 @@ typedef struct scan_run {
   int resolver_down;         /* the resolver stopped answering: stop, exit 4 */
   uint64_t abandoned;        /* domains in flight when it did (not written) */
   int input_error;
+  uint64_t memory_report_every; /* STSDANE_MEMORY_REPORT: rows between memory reports, 0: none */
+  uint64_t rows_written;
   struct event *refill_ev, *flush_timer, *progress_timer, *drain_timer, *age_timer, *sigint, *sigterm;
 } scan_run;
 
@@ -120,6 +123,9 @@ static void on_result(sd_domain_result *r, void *arg) {
   if (!run->resolver_down) {
     write_result(run, item, r);
     sd_scan_counters_add_result(&run->counters, r);
+    run->rows_written++;
+    if (run->memory_report_every && run->rows_written % run->memory_report_every == 0)
+      sd_memory_report("rows", run->rows_written, run->engine, &run->window);
   }
   sd_domain_result_free(r);
   free(r);
@@ -155,16 +161,24 @@ static void start_row(scan_run *run, const sd_scan_row *row) {
 
 /*
  * Whether one more domain may start: within --concurrency always; beyond
- * it (room made by domains that wait) only while the resolver keeps up.
- * Domains slowed down by the resolver itself count as waiting too, and
- * starting more of them would only load it further: a scan on a busy
- * resolver then times its lookups out until it looks dead (exit 4).
+ * it (room made by domains that wait) only while the resolver keeps up
+ * and the prober's queue is short. Domains slowed down by the resolver
+ * itself count as waiting too, and starting more of them would only load
+ * it further: a scan on a busy resolver then times its lookups out until
+ * it looks dead (exit 4). Domains whose probes wait for a slot at an
+ * address at its --per-address cap (a provider whose customers each have
+ * their own MX name on a few shared addresses) wait on the scan's own
+ * politeness, not on the network: more of them would not probe sooner,
+ * they would only pile up in memory (thousands of domains of 5-10 KB
+ * each, docs/bench.md "Where the memory goes") while the queue drains at
+ * the same pace.
  */
 static int may_start(scan_run *run) {
   const sd_window *w = &run->window;
   if (!sd_window_has_room(w)) return 0;
   if (w->slots.count < w->active_limit) return 1;
-  return sd_dns_lookups_pending(run->engine->dns) < SD_SCAN_DNS_GATE * w->active_limit;
+  return sd_dns_lookups_pending(run->engine->dns) < SD_SCAN_DNS_GATE * w->active_limit &&
+         sd_prober_queued(run->engine->prober) < SD_SCAN_PROBE_GATE * w->active_limit;
 }
 
 /* Reads rows until the window is full or the input ends. */
@@ -572,6 +586,7 @@ int sd_scan_run(const sd_scan_config *cfg, const sd_engine_options *eo) {
                  SD_SCAN_STALL_SECONDS); /* set again once the descriptor limit is known */
   run.show_progress = cfg->progress < 0 ? isatty(STDERR_FILENO) : cfg->progress;
   run.counters.started_at = sd_scan_now();
+  run.memory_report_every = sd_memory_report_every();
   int status = setup(&run, eo);
   if (status != SD_SCAN_EXIT_OK) {
     if (run.out.fp) {
@@ -587,6 +602,7 @@ int sd_scan_run(const sd_scan_config *cfg, const sd_engine_options *eo) {
   char err[512] = "";
   int close_failed = sd_scan_output_close(&run.out, err, sizeof(err)) != 0;
   if (close_failed) fprintf(stderr, "stsdane scan: %s\n", err);
+  if (run.memory_report_every) sd_memory_report("end", run.rows_written, run.engine, &run.window);
   print_summary(&run);
   status = final_status(&run, close_failed);
   teardown(&run);

@@ -24,6 +24,9 @@ enum { SD_SCAN_EXIT_OK = 0, SD_SCAN_EXIT_IO = 1, SD_SCAN_EXIT_USAGE = 3, SD_SCAN
 /* Domains beyond --concurrency start only while fewer than this many DNS
  * lookups per --concurrency domain are pending at the resolver. */
 #define SD_SCAN_DNS_GATE 2
+/* ... and while fewer than this many probes per --concurrency domain wait
+ * in the prober's queue for a connection slot (sd_prober_queued). */
+#define SD_SCAN_PROBE_GATE 4
 
 typedef struct sd_scan_config {
   const char *input_path;   /* "-" or NULL: standard input */

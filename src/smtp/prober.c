@@ -43,7 +43,6 @@
 
 #define MAX_BACKOFF_MS 30000
 #define DEFAULT_BACKOFF_MS 1000
-#define DEFAULT_CACHE_BYTES (32u * 1024 * 1024)
 #define DEFAULT_MAX_CONNECTIONS 256
 /* After running out of descriptors: wait this long before trying again. */
 #define NO_DESCRIPTOR_WAIT_MS 100
@@ -99,12 +98,14 @@ struct sd_prober {
   sd_list retired;          /* finished, no longer answering, freed after their last delivery */
   size_t cached_bytes;
   sd_list startable;        /* addresses with a queued entry and running below the cap */
+  size_t queued;            /* entries waiting on the addresses' queues */
   waiter *ready_head, *ready_tail;
   struct event *deliver_ev;
   struct event *rate_timer;
   double tokens;            /* token bucket of capacity one */
   double tokens_at;
   size_t connections;       /* opened so far */
+  size_t requests, answered_cached, joined; /* sd_probe_start calls; answered by a finished or an unfinished entry */
   int open;                 /* open now */
   int max_open;             /* connection slots: opt.max_connections, lowered when descriptors ran out */
   int delivering;
@@ -140,7 +141,7 @@ static void apply_defaults(sd_probe_options *o) {
   if (o->per_address_limit <= 0) o->per_address_limit = SD_PROBE_DEFAULT_PER_ADDRESS;
   if (o->retries < 0) o->retries = 0;
   if (o->retry_backoff_ms <= 0) o->retry_backoff_ms = DEFAULT_BACKOFF_MS;
-  if (o->cache_bytes == 0) o->cache_bytes = DEFAULT_CACHE_BYTES;
+  if (o->cache_bytes == 0) o->cache_bytes = SD_PROBE_DEFAULT_CACHE_BYTES;
   if (o->max_connections <= 0) o->max_connections = DEFAULT_MAX_CONNECTIONS;
 }
 
@@ -337,6 +338,7 @@ static void enqueue(sd_prober *p, entry *e) {
   else
     a->queue_head = e;
   a->queue_tail = e;
+  p->queued++;
   update_startable(p, a);
 }
 
@@ -345,6 +347,7 @@ static entry *dequeue(sd_prober *p, address *a) {
   a->queue_head = e->next_queued;
   if (!a->queue_head) a->queue_tail = NULL;
   e->next_queued = NULL;
+  p->queued--;
   update_startable(p, a);
   return e;
 }
@@ -589,6 +592,11 @@ int sd_probe_start(sd_prober *p, const char *ip, uint16_t port, const char *sni,
   w->cb = cb;
   w->arg = arg;
   w->entry = e;
+  p->requests++;
+  if (!fresh && e->state == E_DONE)
+    p->answered_cached++;
+  else if (!fresh)
+    p->joined++;
   if (e->state == E_DONE) {
     touch(p, e);
     make_ready(p, w);
@@ -603,13 +611,20 @@ int sd_probe_start(sd_prober *p, const char *ip, uint16_t port, const char *sni,
 
 size_t sd_prober_connections(const sd_prober *p) { return p ? p->connections : 0; }
 
+size_t sd_prober_queued(const sd_prober *p) { return p ? p->queued : 0; }
+
 void sd_prober_stats(const sd_prober *p, sd_prober_stat *out) {
   memset(out, 0, sizeof(*out));
   if (!p) return;
   out->connections = p->connections;
+  out->cache_budget = p->opt.cache_bytes;
+  out->requests = p->requests;
+  out->answered_cached = p->answered_cached;
+  out->joined = p->joined;
   out->open = (size_t)p->open;
   out->max_open = (size_t)p->max_open;
   out->unfinished = p->busy.count;
+  out->queued = p->queued;
   out->cached = p->cached.count;
   out->cached_bytes = p->cached_bytes;
   out->retired = p->retired.count;

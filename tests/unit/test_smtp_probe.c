@@ -885,6 +885,33 @@ static void test_stream_of_addresses_bounded(void **state) {
   event_base_free(base);
 }
 
+/* The default budget (0 asks for it): a stream of 50,000 refused results,
+ * about 15 MB of them, is held to SD_PROBE_DEFAULT_CACHE_BYTES (8 MiB), with
+ * every address still probed exactly once and asked for again from memory.
+ * With the former 32 MiB default nothing was evicted and the cache held all
+ * 15 MB (docs/bench.md, "Where the memory goes"). */
+static void test_default_budget_bounded(void **state) {
+  struct event_base *base = event_base_new();
+  sd_probe_options o = fast_options();
+  o.cache_bytes = 0;
+  sd_prober *p = sd_prober_new(base, &o);
+  stream st = {p, base, closed_port(), 0, 0, 0, 0, 0, 0};
+  for (; st.next < STREAM_WINDOW; st.next++) stream_ask(&st, st.next, 0);
+  run r = {base, 1};
+  dispatch_with_guard(&r, 120000);
+  assert_int_equal(st.answers, 2 * STREAM_N);
+  assert_int_equal(st.again_answers, STREAM_N);
+  assert_int_equal(sd_prober_connections(p), STREAM_N);
+  sd_prober_stat ps;
+  sd_prober_stats(p, &ps);
+  assert_int_equal(ps.cache_budget, SD_PROBE_DEFAULT_CACHE_BYTES);
+  assert_true(st.max_cached_bytes <= 8u * 1024 * 1024);
+  assert_true(ps.cached < STREAM_N / 2); /* the oldest went */
+  assert_int_equal(ps.answered_cached, STREAM_N); /* every second request answered from memory */
+  sd_prober_free(p);
+  event_base_free(base);
+}
+
 /* Probes n SNI names (n distinct keys) on one no-STARTTLS server at
  * 127.0.0.1:port and checks each got its answer within guard_ms. */
 static void probe_many_names(struct event_base *base, sd_prober *p, uint16_t port, int n, int guard_ms) {
@@ -1001,7 +1028,11 @@ static void test_per_address_limit_observed(void **state) {
     g[i].r = &r;
     sd_probe_start(p, "127.0.0.1", s->port, snis[i], on_result, &g[i]);
   }
+  /* One runs, two wait for the address's slot: what the scan's gate on
+   * starting more domains reads (scan/run.c, may_start). */
+  assert_int_equal(sd_prober_queued(p), 2);
   dispatch_with_guard(&r, 10000);
+  assert_int_equal(sd_prober_queued(p), 0);
   for (int i = 0; i < 3; i++) assert_int_equal(g[i].calls, 1);
   assert_one_at_a_time(s, 3, 80);
   sd_prober_free(p);
@@ -1119,6 +1150,7 @@ int main(void) {
       cmocka_unit_test(test_refused),
       cmocka_unit_test(test_many_addresses_indexed),
       cmocka_unit_test(test_stream_of_addresses_bounded),
+      cmocka_unit_test(test_default_budget_bounded),
       cmocka_unit_test(test_connection_slots_wait),
       cmocka_unit_test(test_drip_feed_hits_reply_timeout),
       cmocka_unit_test(test_total_timeout),
