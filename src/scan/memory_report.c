@@ -1,6 +1,8 @@
 #include "scan/memory_report.h"
 
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,17 @@ static void rss_kb(unsigned long *rss, unsigned long *hwm) {
 void sd_memory_report(const char *label, uint64_t rows, const sd_engine *engine, const sd_window *window) {
   unsigned long rss, hwm;
   rss_kb(&rss, &hwm);
-  struct mallinfo2 mi = mallinfo2();
+  struct {
+    size_t uordblks, fordblks, keepcost, hblkhd, arena;
+  } mi = {0, 0, 0, 0, 0};
+#ifdef __GLIBC__
+  struct mallinfo2 m = mallinfo2();
+  mi.uordblks = m.uordblks;
+  mi.fordblks = m.fordblks;
+  mi.keepcost = m.keepcost;
+  mi.hblkhd = m.hblkhd;
+  mi.arena = m.arena;
+#endif
   sd_prober_stat ps;
   sd_prober_stats(engine ? engine->prober : NULL, &ps);
   fprintf(stderr,
@@ -52,5 +64,7 @@ void sd_memory_report(const char *label, uint64_t rows, const sd_engine *engine,
           engine ? sd_dns_cache_hits(engine->dns) : 0);
   /* At the end, glibc's own account per arena (XML): the resolver's thread
    * allocates from an arena of its own. */
+#ifdef __GLIBC__
   if (strcmp(label, "end") == 0) malloc_info(0, stderr);
+#endif
 }

@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "dns/dns.h"
 #include "dns/ub_context.h"
@@ -49,7 +52,7 @@ typedef struct scan_run {
   int input_error;
   uint64_t memory_report_every; /* STSDANE_MEMORY_REPORT: rows between memory reports, 0: none */
   uint64_t rows_written;
-  struct event *refill_ev, *flush_timer, *progress_timer, *drain_timer, *age_timer, *sigint, *sigterm;
+  struct event *refill_ev, *flush_timer, *progress_timer, *drain_timer, *age_timer, *trim_timer, *sigint, *sigterm;
 } scan_run;
 
 /* One domain in flight: what its output row needs besides the result. */
@@ -239,6 +242,16 @@ static void on_progress_timer(evutil_socket_t fd, short what, void *arg) { draw_
  * arrives (all active ones may be waiting on timeouts). */
 static void on_age_timer(evutil_socket_t fd, short what, void *arg) { schedule_refill(arg); }
 
+/* glibc keeps the pages of freed memory inside its heaps (both threads':
+ * the resolver's thread has an arena of its own); after a burst of
+ * domains or lookups in flight they stay resident. Giving them back every
+ * few seconds keeps the RSS near what is in use. */
+static void on_trim_timer(evutil_socket_t fd, short what, void *arg) {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
 /* The resolver stopped answering: take no new line, abandon the domains in
  * flight (their rows would say nothing about them), exit 4. */
 static void on_resolver_down(void *arg) {
@@ -288,6 +301,7 @@ static void add_events(scan_run *run) {
   run->flush_timer = add_timer(run, run->cfg->flush_seconds > 0 ? run->cfg->flush_seconds : 1.0, on_flush_timer);
   if (run->show_progress) run->progress_timer = add_timer(run, 0.25, on_progress_timer);
   run->age_timer = add_timer(run, SD_SCAN_STALL_SECONDS / 4, on_age_timer);
+  run->trim_timer = add_timer(run, SD_SCAN_TRIM_SECONDS, on_trim_timer);
   run->sigint = evsignal_new(run->base, SIGINT, on_signal, run);
   run->sigterm = evsignal_new(run->base, SIGTERM, on_signal, run);
   if (run->sigint) event_add(run->sigint, NULL);
@@ -296,7 +310,7 @@ static void add_events(scan_run *run) {
 
 static void free_events(scan_run *run) {
   struct event *all[] = {run->refill_ev, run->flush_timer, run->progress_timer, run->drain_timer, run->age_timer,
-                         run->sigint, run->sigterm};
+                         run->trim_timer, run->sigint, run->sigterm};
   for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
     if (all[i]) event_free(all[i]);
 }

@@ -837,25 +837,35 @@ static void stream_ask(stream *st, int index, int again) {
   assert_int_equal(sd_probe_start(st->p, ip, st->port, "mx.example.test", on_stream_answer, q), 0);
 }
 
-static void test_stream_of_addresses_bounded(void **state) {
-  struct event_base *base = event_base_new();
+/* Streams STREAM_N addresses through a prober with cache_bytes (0: the
+ * default), each asked for twice; every answer is in and every address was
+ * connected to once. The prober is returned for more checks. */
+static sd_prober *stream_through(struct event_base *base, size_t cache_bytes, stream *st) {
   sd_probe_options o = fast_options();
-  o.cache_bytes = 256 * 1024;
+  o.cache_bytes = cache_bytes;
   sd_prober *p = sd_prober_new(base, &o);
-  stream st = {p, base, closed_port(), 0, 0, 0, 0, 0, 0};
-  for (; st.next < STREAM_WINDOW; st.next++) stream_ask(&st, st.next, 0);
+  *st = (stream){p, base, closed_port(), 0, 0, 0, 0, 0, 0};
+  for (; st->next < STREAM_WINDOW; st->next++) stream_ask(st, st->next, 0);
   run r = {base, 1};
   dispatch_with_guard(&r, 120000);
-  assert_int_equal(st.answers, 2 * STREAM_N);
-  assert_int_equal(st.again_answers, STREAM_N);
+  assert_int_equal(st->answers, 2 * STREAM_N);
+  assert_int_equal(st->again_answers, STREAM_N);
   assert_int_equal(sd_prober_connections(p), STREAM_N); /* each address probed once */
+  return p;
+}
 
+static void test_stream_of_addresses_bounded(void **state) {
+  struct event_base *base = event_base_new();
+  const size_t budget = 256 * 1024;
+  stream st;
+  sd_prober *p = stream_through(base, budget, &st);
+  run r = {base, 1};
   sd_prober_stat ps;
   sd_prober_stats(p, &ps);
-  assert_true(st.max_cached_bytes <= o.cache_bytes);
+  assert_true(st.max_cached_bytes <= budget);
   /* Kept results fit the budget (a refused result is a few hundred bytes),
    * plus the window in flight: thousands, never the 50,000 seen. */
-  size_t cached_bound = o.cache_bytes / sizeof(void *) / 16;
+  size_t cached_bound = budget / sizeof(void *) / 16;
   assert_true(ps.cached > 100);
   assert_true(ps.cached <= cached_bound);
   assert_true(st.max_indexed <= cached_bound + 2 * STREAM_WINDOW);
@@ -892,16 +902,8 @@ static void test_stream_of_addresses_bounded(void **state) {
  * 15 MB (docs/bench.md, "Where the memory goes"). */
 static void test_default_budget_bounded(void **state) {
   struct event_base *base = event_base_new();
-  sd_probe_options o = fast_options();
-  o.cache_bytes = 0;
-  sd_prober *p = sd_prober_new(base, &o);
-  stream st = {p, base, closed_port(), 0, 0, 0, 0, 0, 0};
-  for (; st.next < STREAM_WINDOW; st.next++) stream_ask(&st, st.next, 0);
-  run r = {base, 1};
-  dispatch_with_guard(&r, 120000);
-  assert_int_equal(st.answers, 2 * STREAM_N);
-  assert_int_equal(st.again_answers, STREAM_N);
-  assert_int_equal(sd_prober_connections(p), STREAM_N);
+  stream st;
+  sd_prober *p = stream_through(base, 0, &st);
   sd_prober_stat ps;
   sd_prober_stats(p, &ps);
   assert_int_equal(ps.cache_budget, SD_PROBE_DEFAULT_CACHE_BYTES);
