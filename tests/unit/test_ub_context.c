@@ -35,7 +35,7 @@ static struct ub_ctx *context(const char *const *extra, size_t extra_count) {
 }
 
 /* The three caches together stay at 10 MiB (they were 40 MiB: 8m, 16m,
- * 16m, which on 100,000 domains held 54 MB of heap for no fewer queries,
+ * 16m, which held 54 MB of heap at 20,000 domains for no fewer queries,
  * docs/bench.md "Where the memory goes"). */
 static void test_default_caches_bounded(void **state) {
   struct ub_ctx *ctx = context(NULL, 0);
