@@ -36,7 +36,8 @@ def timed_scan(stsdane, domains, out, extra, err_path, timeout, ok_status=(0,)):
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
     if rc not in ok_status or not m or not rss:
         die("scan failed (exit %d), see %s:\n%s" % (rc, err_path, text[-2000:]))
-    summary = [l for l in text.splitlines() if l.startswith("stsdane scan:")]
+    # The summary line itself: the scan may print other "stsdane scan:" notes after it.
+    summary = [l for l in text.splitlines() if l.startswith("stsdane scan:") and SUMMARY_RE.search(l)]
     # The summary prints seconds with one decimal; domains / rate is precise
     # to 0.1% even for sub-second DNS-only runs.
     domains, rate = int(m.group(1)), float(m.group(3))
