@@ -35,7 +35,7 @@ Shape:
     hosts after 10-100 ms.
 
 The testbed features this needs (long-tail SMTP hosts, faults, name-server
-providers with delays, slow vhosts, key pools: /work/notes/inet-interface.md,
+providers with delays, slow vhosts, key pools:
 docs/testbed.md) are detected in tests/testbed/lib; a feature the checkout's
 testbed lacks is left out (meta.json "features_missing"), and so is any
 named with --without (comma-separated: tail, faults, nameservers,
