@@ -29,6 +29,8 @@ import ssl
 import sys
 import time
 
+import fastloop
+
 SO_ORIGINAL_DST = 80          # linux/netfilter_ipv4.h
 IP6T_SO_ORIGINAL_DST = 80     # linux/netfilter_ipv6/ip6_tables.h
 LINE_LIMIT = 4096
@@ -207,21 +209,8 @@ async def main(path):
     await asyncio.gather(*(s.serve_forever() for s in servers))
 
 
-def use_uvloop():
-    """uvloop (Debian python3-uvloop) when installed: the same asyncio API
-    for less CPU (tail_load.py smtp: 415 -> 497 STARTTLS sessions per CPU
-    second), CPU a scan's testbed otherwise takes from the scanner on the
-    same 2 cores.  Without it, plain asyncio."""
-    try:
-        import uvloop
-    except ImportError:
-        return
-    uvloop.install()
-
-
 if __name__ == "__main__":
     try:
-        use_uvloop()
-        asyncio.run(main(sys.argv[1]))
+        fastloop.run(main(sys.argv[1]))
     except KeyboardInterrupt:
         pass
