@@ -23,9 +23,12 @@ Domains live in one shared unsigned zone (wp.test), the hosts in wpmx.test.
 """
 
 import argparse
-import json
 import os
 import random
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+from population import write_outputs  # noqa: E402  (bench/population.py: the same three files)
 
 DOMAIN_ZONE, HOST_ZONE = "wp.test", "wpmx.test"
 
@@ -85,14 +88,7 @@ def main():
     delay = tuple(int(x) for x in a.delay_ms.split(","))
     if len(delay) != 2 or not 0 <= delay[0] <= delay[1] <= 10000:
         ap.error("--delay-ms wants MIN,MAX with 0 <= MIN <= MAX <= 10000")
-    extras, domains, meta = build(a.n, a.seed, a.drop, a.own, a.shared, delay)
-    os.makedirs(a.outdir, exist_ok=True)
-    with open(os.path.join(a.outdir, "population.json"), "w") as f:
-        json.dump(extras, f, separators=(",", ":"), sort_keys=True)
-    with open(os.path.join(a.outdir, "domains.txt"), "w") as f:
-        f.write("\n".join(domains) + "\n")
-    with open(os.path.join(a.outdir, "meta.json"), "w") as f:
-        json.dump(meta, f, indent=1, sort_keys=True)
+    write_outputs(a.outdir, *build(a.n, a.seed, a.drop, a.own, a.shared, delay))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,11 @@ import socket
 import ssl
 import statistics
 import struct
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from netns import soa_query  # noqa: E402  (the testbed's own start-up query)
 
 
 def server_cpu(name):
@@ -114,13 +118,6 @@ async def smtp_load(args):
         w.transport.abort()
 
 
-def soa_query(qid, zone):
-    q = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0)
-    for label in zone.rstrip(".").split("."):
-        q += bytes([len(label)]) + label.encode()
-    return q + b"\0" + struct.pack("!HH", 6, 1)
-
-
 async def dns_load(args):
     man = manifest()
     delayed = {ip: ns["delay_ms"] for ns in man["nameservers"] if ns["delay_ms"] and not ns["fault"]
@@ -164,7 +161,7 @@ async def dns_load(args):
             qid = next_id[0] = (next_id[0] + 1) & 0xFFFF
             fut = loop.create_future()
             waiting[qid] = (fut, time.monotonic(), delayed[ip])
-            sock.sendto(soa_query(qid, zone), (ip, 53))
+            sock.sendto(soa_query(zone, qid), (ip, 53))
             try:
                 await asyncio.wait_for(fut, 2)
                 done[0] += 1

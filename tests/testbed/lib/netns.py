@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -105,12 +106,13 @@ def wait_listening(targets, procs):
         time.sleep(0.05)
 
 
-def soa_query(zone):
-    q = b"\x12\x34\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+def soa_query(zone, qid=0x1234):
+    """A DNS query for the SOA of zone, in wire format (the root too)."""
+    q = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0)
     for label in zone.rstrip(".").split("."):
         if label:
             q += bytes([len(label)]) + label.encode()
-    return q + b"\x00\x00\x06\x00\x01"
+    return q + b"\0" + struct.pack("!HH", 6, 1)
 
 
 def wait_zones_loaded(man, procs):
